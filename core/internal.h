@@ -45,6 +45,21 @@ static inline bool tfc__ok(const tfc_status *st) { return st == NULL || st->code
 /* Prepends "prefix" to an error message already in st. */
 void tfc__status_prefix(tfc_status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- arena (arena.c): many small allocations released at once */
+
+struct tfc__arena {
+	char *chunk; /* the newest chunk; each starts with a link to the one before */
+	size_t used, cap;
+};
+/* n bytes, 16-aligned, valid until tfc__arena_free. Aborts on out of memory. */
+void *tfc__arena_alloc(struct tfc__arena *a, size_t n);
+void *tfc__arena_calloc(struct tfc__arena *a, size_t n, size_t size);
+/* Releases every allocation; the arena may be used again. */
+void tfc__arena_free(struct tfc__arena *a);
+/* A protobuf-c allocator drawing from a (borrowed): messages unpacked with it are
+ * released by tfc__arena_free, never by protobuf_c_message_free_unpacked. */
+ProtobufCAllocator tfc__arena_allocator(struct tfc__arena *a);
+
 /* ---- string map: open addressing, keys owned by the map, values are void * */
 
 struct tfc__strmap_slot {

@@ -10,6 +10,7 @@ noinst_LTLIBRARIES += libtfcbase.la
 libtfcbase_la_SOURCES = \
 	core/status.c \
 	core/strmap.c \
+	core/arena.c \
 	core/dtype.c \
 	core/shape.c \
 	core/tensor.c \

@@ -6,59 +6,22 @@
  */
 #include "session_internal.h"
 
-/* Every message of the step stats and cost graph is allocated from one arena and
- * released at once after packing: a traced step makes ~15 small allocations per
- * node, and freeing them one by one (protobuf_c_message_free_unpacked) cost as much
- * as making them (measured with bench_session: 3.2 us per node stat before). */
-struct arena {
-	char *chunk;     /* current chunk; the first 8 bytes link to the previous one */
-	size_t used, cap;
-};
-
-static void *amalloc(struct arena *a, size_t n)
+/* Every message of the step stats and cost graph is allocated from one arena
+ * (tfc__arena) and released at once after packing: a traced step makes ~15 small
+ * allocations per node, and freeing them one by one (protobuf_c_message_free_unpacked)
+ * cost as much as making them (measured with bench_session: 3.2 us per node stat
+ * before). */
+static Tensorflow__TensorShapeProto *ashape(struct tfc__arena *a, const tfc_shape *s)
 {
-	n = (n + 15) & ~(size_t)15;
-	if (a->used + n > a->cap) {
-		size_t cap = n + 16 > 65536 ? n + 16 : 65536;
-		char *c = tfc__malloc(cap);
-		*(char **)c = a->chunk;
-		a->chunk = c;
-		a->used = 16;
-		a->cap = cap;
-	}
-	void *p = a->chunk + a->used;
-	a->used += n;
-	return p;
-}
-
-static void *acalloc(struct arena *a, size_t n, size_t size)
-{
-	size_t bytes = n * size;
-	void *p = amalloc(a, bytes > 0 ? bytes : 1);
-	memset(p, 0, n * size);
-	return p;
-}
-
-static void arena_free(struct arena *a)
-{
-	while (a->chunk) {
-		char *prev = *(char **)a->chunk;
-		free(a->chunk);
-		a->chunk = prev;
-	}
-}
-
-static Tensorflow__TensorShapeProto *ashape(struct arena *a, const tfc_shape *s)
-{
-	Tensorflow__TensorShapeProto *p = amalloc(a, sizeof(*p));
+	Tensorflow__TensorShapeProto *p = tfc__arena_alloc(a, sizeof(*p));
 	tensorflow__tensor_shape_proto__init(p);
 	if (s->rank < 0) {
 		p->unknown_rank = 1;
 		return p;
 	}
 	p->n_dim = (size_t)s->rank;
-	p->dim = acalloc(a, (size_t)s->rank + 1, sizeof(*p->dim));
-	Tensorflow__TensorShapeProto__Dim *dims = acalloc(a, (size_t)s->rank + 1, sizeof(*dims));
+	p->dim = tfc__arena_calloc(a, (size_t)s->rank + 1, sizeof(*p->dim));
+	Tensorflow__TensorShapeProto__Dim *dims = tfc__arena_calloc(a, (size_t)s->rank + 1, sizeof(*dims));
 	for (int i = 0; i < s->rank; i++) {
 		tensorflow__tensor_shape_proto__dim__init(&dims[i]);
 		dims[i].size = s->dims[i];
@@ -79,12 +42,12 @@ static void put(char **p, const char *s, size_t n)
 	*p += n;
 }
 
-static char *timeline_label(struct arena *a, const tfc_operation *op)
+static char *timeline_label(struct tfc__arena *a, const tfc_operation *op)
 {
 	size_t cap = strlen(op->name) + strlen(op->type) + 8;
 	for (int i = 0; i < op->n_inputs; i++)
 		cap += (op->inputs[i].oper ? strlen(op->inputs[i].oper->name) : 1) + 16;
-	char *s = amalloc(a, cap), *p = s;
+	char *s = tfc__arena_alloc(a, cap), *p = s;
 	put(&p, op->name, strlen(op->name));
 	put(&p, " = ", 3);
 	put(&p, op->type, strlen(op->type));
@@ -107,13 +70,13 @@ static char *timeline_label(struct arena *a, const tfc_operation *op)
 
 static char cpu_name[] = "cpu";
 
-static Tensorflow__TensorDescription *tensor_desc(struct arena *a, const struct tfc__out_stat *o)
+static Tensorflow__TensorDescription *tensor_desc(struct tfc__arena *a, const struct tfc__out_stat *o)
 {
-	Tensorflow__TensorDescription *d = amalloc(a, sizeof(*d));
+	Tensorflow__TensorDescription *d = tfc__arena_alloc(a, sizeof(*d));
 	tensorflow__tensor_description__init(d);
 	d->dtype = (Tensorflow__DataType)tfc_dtype_base(o->dtype);
 	d->shape = ashape(a, &o->shape);
-	d->allocation_description = amalloc(a, sizeof(*d->allocation_description));
+	d->allocation_description = tfc__arena_alloc(a, sizeof(*d->allocation_description));
 	tensorflow__allocation_description__init(d->allocation_description);
 	d->allocation_description->requested_bytes = o->bytes;
 	d->allocation_description->allocated_bytes = o->bytes;
@@ -132,11 +95,11 @@ static int by_start(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static Tensorflow__NodeExecStats *node_stats(struct arena *a, const tfc_operation *op,
+static Tensorflow__NodeExecStats *node_stats(struct tfc__arena *a, const tfc_operation *op,
 					     const struct tfc__node_stat *ns,
 					     const struct tfc__run_trace *t)
 {
-	Tensorflow__NodeExecStats *n = amalloc(a, sizeof(*n));
+	Tensorflow__NodeExecStats *n = tfc__arena_alloc(a, sizeof(*n));
 	tensorflow__node_exec_stats__init(n);
 	n->node_name = op->name; /* borrowed: the arena is packed before the graph changes */
 	int64_t start = ns->all_start_ns;
@@ -162,9 +125,9 @@ static Tensorflow__NodeExecStats *node_stats(struct arena *a, const tfc_operatio
 		/* SOFTWARE_TRACE and FULL_TRACE describe outputs and memory. */
 		int64_t total = 0;
 		n->n_output = (size_t)op->n_outputs;
-		n->output = acalloc(a, n->n_output + 1, sizeof(*n->output));
+		n->output = tfc__arena_calloc(a, n->n_output + 1, sizeof(*n->output));
 		for (int o = 0; o < op->n_outputs; o++) {
-			Tensorflow__NodeOutput *no = amalloc(a, sizeof(*no));
+			Tensorflow__NodeOutput *no = tfc__arena_alloc(a, sizeof(*no));
 			tensorflow__node_output__init(no);
 			no->slot = o;
 			no->tensor_description = tensor_desc(a, &ns->outs[o]);
@@ -173,8 +136,8 @@ static Tensorflow__NodeExecStats *node_stats(struct arena *a, const tfc_operatio
 				total += ns->outs[o].bytes;
 		}
 		n->n_memory = 1;
-		n->memory = acalloc(a, 2, sizeof(*n->memory));
-		Tensorflow__AllocatorMemoryUsed *m = amalloc(a, sizeof(*m));
+		n->memory = tfc__arena_calloc(a, 2, sizeof(*n->memory));
+		Tensorflow__AllocatorMemoryUsed *m = tfc__arena_alloc(a, sizeof(*m));
 		tensorflow__allocator_memory_used__init(m);
 		m->allocator_name = cpu_name;
 		m->total_bytes = total;
@@ -185,17 +148,17 @@ static Tensorflow__NodeExecStats *node_stats(struct arena *a, const tfc_operatio
 	return n;
 }
 
-static Tensorflow__StepStats *step_stats(struct arena *a, const struct tfc_session *s,
+static Tensorflow__StepStats *step_stats(struct tfc__arena *a, const struct tfc_session *s,
 					 const struct tfc__executable *x, const struct tfc__run_trace *t)
 {
 	int n = tfc__executable_num_nodes(x);
-	Tensorflow__StepStats *ss = amalloc(a, sizeof(*ss));
+	Tensorflow__StepStats *ss = tfc__arena_alloc(a, sizeof(*ss));
 	tensorflow__step_stats__init(ss);
 	ss->n_dev_stats = (size_t)s->n_devices;
-	ss->dev_stats = acalloc(a, (size_t)s->n_devices + 1, sizeof(*ss->dev_stats));
+	ss->dev_stats = tfc__arena_calloc(a, (size_t)s->n_devices + 1, sizeof(*ss->dev_stats));
 	struct order *ord = tfc__malloc(((size_t)n + 1) * sizeof(*ord));
 	for (int d = 0; d < s->n_devices; d++) {
-		Tensorflow__DeviceStepStats *ds = amalloc(a, sizeof(*ds));
+		Tensorflow__DeviceStepStats *ds = tfc__arena_alloc(a, sizeof(*ds));
 		tensorflow__device_step_stats__init(ds);
 		ds->device = s->devices[d];
 		int k = 0;
@@ -204,7 +167,7 @@ static Tensorflow__StepStats *step_stats(struct arena *a, const struct tfc_sessi
 				ord[k++] = (struct order){i, t->stats[i].all_start_ns};
 		qsort(ord, (size_t)k, sizeof(*ord), by_start);
 		ds->n_node_stats = (size_t)k;
-		ds->node_stats = acalloc(a, (size_t)k + 1, sizeof(*ds->node_stats));
+		ds->node_stats = tfc__arena_calloc(a, (size_t)k + 1, sizeof(*ds->node_stats));
 		for (int j = 0; j < k; j++)
 			ds->node_stats[j] = node_stats(a, tfc__executable_node_op(x, ord[j].node),
 						       &t->stats[ord[j].node], t);
@@ -216,13 +179,13 @@ static Tensorflow__StepStats *step_stats(struct arena *a, const struct tfc_sessi
 
 /* The cost graph: per node that ran, its device, inputs (by cost-graph id),
  * outputs' sizes and shapes, and its compute time. */
-static Tensorflow__CostGraphDef *cost_graph(struct arena *a, const struct tfc_session *s,
+static Tensorflow__CostGraphDef *cost_graph(struct tfc__arena *a, const struct tfc_session *s,
 					    const struct tfc__executable *x, const struct tfc__run_trace *t)
 {
 	int n = tfc__executable_num_nodes(x);
-	Tensorflow__CostGraphDef *cg = amalloc(a, sizeof(*cg));
+	Tensorflow__CostGraphDef *cg = tfc__arena_alloc(a, sizeof(*cg));
 	tensorflow__cost_graph_def__init(cg);
-	cg->node = acalloc(a, (size_t)n + 1, sizeof(*cg->node));
+	cg->node = tfc__arena_calloc(a, (size_t)n + 1, sizeof(*cg->node));
 	/* Cost-graph ids by graph op id: ids[op->id] = node index + 1 (0: did not run). */
 	size_t n_ops = s->graph->n_ops;
 	int *ids = tfc__calloc(n_ops + 1, sizeof(int));
@@ -234,26 +197,26 @@ static Tensorflow__CostGraphDef *cost_graph(struct arena *a, const struct tfc_se
 	for (int i = 0; i < n; i++) {
 		const tfc_operation *op = tfc__executable_node_op(x, i);
 		const struct tfc__node_stat *ns = &t->stats[i];
-		Tensorflow__CostGraphDef__Node *cn = amalloc(a, sizeof(*cn));
+		Tensorflow__CostGraphDef__Node *cn = tfc__arena_alloc(a, sizeof(*cn));
 		tensorflow__cost_graph_def__node__init(cn);
 		cn->name = op->name;
 		cn->device = s->devices[tfc__executable_node_device(x, i)];
 		cn->id = i;
-		cn->input_info = acalloc(a, (size_t)op->n_inputs + 1, sizeof(*cn->input_info));
+		cn->input_info = tfc__arena_calloc(a, (size_t)op->n_inputs + 1, sizeof(*cn->input_info));
 		for (int k = 0; k < op->n_inputs; k++) {
 			size_t pid = op->inputs[k].oper->id;
 			int id = pid < n_ops ? ids[pid] : 0;
 			if (!id)
 				continue; /* fed: its producer did not run */
-			Tensorflow__CostGraphDef__Node__InputInfo *ii = amalloc(a, sizeof(*ii));
+			Tensorflow__CostGraphDef__Node__InputInfo *ii = tfc__arena_alloc(a, sizeof(*ii));
 			tensorflow__cost_graph_def__node__input_info__init(ii);
 			ii->preceding_node = id - 1;
 			ii->preceding_port = op->inputs[k].index;
 			cn->input_info[cn->n_input_info++] = ii;
 		}
-		cn->output_info = acalloc(a, (size_t)op->n_outputs + 1, sizeof(*cn->output_info));
+		cn->output_info = tfc__arena_calloc(a, (size_t)op->n_outputs + 1, sizeof(*cn->output_info));
 		for (int o = 0; o < op->n_outputs; o++) {
-			Tensorflow__CostGraphDef__Node__OutputInfo *oi = amalloc(a, sizeof(*oi));
+			Tensorflow__CostGraphDef__Node__OutputInfo *oi = tfc__arena_alloc(a, sizeof(*oi));
 			tensorflow__cost_graph_def__node__output_info__init(oi);
 			oi->size = ns->ran && ns->outs ? ns->outs[o].bytes : 0;
 			oi->alias_input_port = -1;
@@ -262,7 +225,7 @@ static Tensorflow__CostGraphDef *cost_graph(struct arena *a, const struct tfc_se
 			oi->dtype = (Tensorflow__DataType)tfc_dtype_base(op->outs[o].dtype);
 			cn->output_info[cn->n_output_info++] = oi;
 		}
-		cn->control_input = acalloc(a, (size_t)op->n_control + 1, sizeof(int32_t));
+		cn->control_input = tfc__arena_calloc(a, (size_t)op->n_control + 1, sizeof(int32_t));
 		for (int k = 0; k < op->n_control; k++) {
 			size_t cid = op->control[k]->id;
 			int id = cid < n_ops ? ids[cid] : 0;
@@ -321,7 +284,7 @@ tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct 
 {
 	Tensorflow__RunMetadata md;
 	tensorflow__run_metadata__init(&md);
-	struct arena a = {0};
+	struct tfc__arena a = {0};
 	if (t->level > 0 && t->stats) {
 		md.step_stats = step_stats(&a, s, x, t);
 		md.cost_graph = cost_graph(&a, s, x, t);
@@ -332,7 +295,7 @@ tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct 
 	b->length = protobuf_c_message_get_packed_size(&md.base);
 	b->data = tfc__malloc(b->length + 1);
 	protobuf_c_message_pack(&md.base, b->data);
-	arena_free(&a);
+	tfc__arena_free(&a);
 	for (size_t i = 0; i < md.n_partition_graphs; i++)
 		protobuf_c_message_free_unpacked(&md.partition_graphs[i]->base, NULL);
 	free(md.partition_graphs);

@@ -83,20 +83,28 @@ static void test_schema(void)
 	ok(db != NULL, "a new trace database opens: %s", tfc_status_message(st));
 	tfc_trace_db_close(db, st);
 	is_int(tfc_status_code(st), TFC_OK, "and closes");
-	is_int(tfc_trace_db_schema_version(), 1, "the schema version is 1");
+	is_int(tfc_trace_db_schema_version(), 2, "the schema version is 2");
 
 	sqlite3 *s = open_ro(path);
 	is_int(q_int(s, "PRAGMA user_version"), tfc_trace_db_schema_version(),
 	       "PRAGMA user_version is the schema version");
 	is_string(q_text(s, "PRAGMA journal_mode"), "wal", "the database is in WAL mode");
-	static const char *const tables[] = {"runs", "graphs", "steps", "devices", "node_stats",
-					     "outputs", "memory", "partition_graphs", "gpu_kernels",
-					     "gpu_memcpy", "gpu_api"};
+	static const char *const tables[] = {"runs", "graphs", "steps", "devices", "strings",
+					     "node_exec", "node_outputs", "node_memory",
+					     "partition_graphs", "gpu_kernels", "gpu_memcpy", "gpu_api"};
 	int found = 0;
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		found += q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'",
 			       tables[i]) == 1;
 	is_int(found, (int)(sizeof(tables) / sizeof(tables[0])), "every table of the schema exists");
+	static const char *const views[] = {"node_stats", "outputs", "memory", "allocator_memory"};
+	found = 0;
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		found += q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name='%s'",
+			       views[i]) == 1;
+	is_int(found, (int)(sizeof(views) / sizeof(views[0])),
+	       "node_stats, outputs, memory and allocator_memory are views");
+	is_int(q_int(s, "PRAGMA page_size"), 32768, "a new database has 32 KiB pages");
 	static const char *const columns[] = {
 		"node_stats.all_start_micros", "node_stats.op_start_rel_micros",
 		"node_stats.op_end_rel_micros", "node_stats.all_end_rel_micros",
@@ -118,10 +126,8 @@ static void test_schema(void)
 	}
 	is_int(found, (int)(sizeof(columns) / sizeof(columns[0])),
 	       "columns follow TensorFlow's StepStats field names");
-	is_int(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND tbl_name='node_stats'"),
-	       4, "node_stats has indexes by step, op, node name and device");
-	ok(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND sql LIKE "
-		    "'%%node_stats (run_id, step)%%'") == 1, "one of them on (run_id, step)");
+	is_int(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND tbl_name='node_exec'"),
+	       0, "node_exec has no index to keep up to date (steps give its row ranges)");
 	sqlite3_close(s);
 
 	/* Opening again keeps the schema and the version. */
@@ -195,6 +201,12 @@ static void test_steps(void)
 	is_int(q_int(s, "SELECT count(*) FROM steps s WHERE node_count != (SELECT count(*) FROM "
 		        "node_stats n WHERE n.run_id = s.run_id AND n.step = s.step)"), 0,
 	       "every step has exactly its node count of node_stats");
+	is_int(q_int(s, "SELECT count(*) FROM steps WHERE run_id = 1 AND node_count > 0 AND "
+		        "node_count != last_node_row - first_node_row + 1"), 0,
+	       "each step's node_exec rows are one range of ids, first_node_row .. last_node_row");
+	is_int(q_int(s, "SELECT count(*) FROM node_exec n JOIN steps s ON n.id BETWEEN "
+		        "s.first_node_row AND s.last_node_row WHERE n.run_id != s.run_id OR "
+		        "n.step != s.step"), 0, "and every row in a step's range belongs to it");
 	is_int(q_int(s, "SELECT count(*) FROM steps WHERE run_id = 1 AND device_count != "
 		        "1 + step %% 3"), 0, "and its device count");
 	is_int(q_int(s, "SELECT count(*) FROM devices WHERE run_id = 1"),
@@ -359,9 +371,14 @@ static void test_errors(void)
 		free(buf);
 	}
 	tfc_trace_db_close(db, st);
+	/* Pages 2 to 4 (page 1 holds the schema). */
+	sqlite3 *sq = open_ro(path);
+	long long page = q_int(sq, "PRAGMA page_size");
+	ok(q_int(sq, "PRAGMA page_count") > 4, "the damaged database had more than 4 pages");
+	sqlite3_close(sq);
 	f = fopen(path, "r+b");
-	fseek(f, 4096 * 2, SEEK_SET);
-	for (int i = 0; i < 4096 * 3; i++)
+	fseek(f, page, SEEK_SET);
+	for (long long i = 0; i < page * 3; i++)
 		fputc(0xa5, f);
 	fclose(f);
 	db = tfc_trace_db_open(path, st);
@@ -430,6 +447,84 @@ static void test_errors(void)
 	tfc_status_free(st);
 }
 
+/* A version-1 database (tests/data/trace_schema_v1.sql, with rows put in by SQL) is
+ * upgraded on open: the same facts through the same views, and new steps go in. */
+static void test_upgrade(void)
+{
+	const char *src = getenv("top_srcdir");
+	char sqlpath[1024];
+	snprintf(sqlpath, sizeof(sqlpath), "%s/tests/data/trace_schema_v1.sql", src ? src : ".");
+	tfc_status *st = tfc_status_new();
+	tfc_buffer_t *v1 = tfc_read_file(sqlpath, st);
+	if (!v1) {
+		skip(1, "no %s: %s", sqlpath, tfc_status_message(st));
+		tfc_status_free(st);
+		return;
+	}
+	const char *path = tmp_path("v1.db");
+	sqlite3 *s = NULL;
+	sqlite3_open(path, &s);
+	char *sql = calloc(1, v1->length + 1);
+	memcpy(sql, v1->data, v1->length);
+	int rc = sqlite3_exec(s, sql, NULL, NULL, NULL);
+	rc = rc ? rc : sqlite3_exec(s,
+		"INSERT INTO runs (id, started_at, started_micros, tfc_version) VALUES "
+		"  (1, '2026-01-01T00:00:00.000000Z', 1767225600000000, '0.1');"
+		"INSERT INTO steps VALUES (1, 0, 1000, 1100, 1, 2, 99, NULL), "
+		"  (1, 1, 2000, 2050, 1, 1, 50, NULL);"
+		"INSERT INTO node_stats (run_id, step, device, node_name, op, all_start_micros, "
+		"  op_start_rel_micros, op_end_rel_micros, all_end_rel_micros, thread_id, "
+		"  timeline_label, scheduled_micros) VALUES "
+		"  (1, 0, '/cpu:0', 'a', 'Const', 1000, 1, 2, 3, 7, 'a = Const()', 990),"
+		"  (1, 0, '/cpu:0', 'b', 'Neg', 1010, 4, 80, 90, 7, 'b = Neg(a)', NULL),"
+		"  (1, 1, '/cpu:0', 'a', 'Const', 2000, 1, 2, 50, 8, 'a = Const()', NULL);"
+		"INSERT INTO outputs VALUES (1, 0, '/cpu:0', 'b', 0, 1, '[2]', 8, 8, 'cpu', 3);"
+		"INSERT INTO memory VALUES (1, 0, '/cpu:0', 'b', 'cpu', 8, 8, 8, 64);",
+		NULL, NULL, NULL);
+	is_int(rc, SQLITE_OK, "a version-1 database with rows: %s", sqlite3_errmsg(s));
+	sqlite3_close(s);
+	free(sql);
+	tfc_buffer_free(v1);
+
+	tfc_trace_db *db = tfc_trace_db_open(path, st);
+	ok(db != NULL, "a version-1 database opens: %s", tfc_status_message(st));
+	if (db) {
+		uint8_t *buf;
+		size_t len = synth_run_metadata(1, 10, 1, 1, 5000, 0, &buf);
+		tfc_trace_db_add_step(db, 1, 2, buf, len, st);
+		free(buf);
+		tfc_trace_db_close(db, st);
+		is_int(tfc_status_code(st), TFC_OK, "and takes a new step: %s", tfc_status_message(st));
+	}
+	s = open_ro(path);
+	is_int(q_int(s, "PRAGMA user_version"), 2, "it is upgraded to version 2");
+	is_int(q_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'v1_%%'"), 0,
+	       "nothing of the upgrade is left behind");
+	is_string(q_text(s, "SELECT group_concat(node_name || ' ' || op || ' ' || all_start_micros || ' '"
+			    " || op_end_rel_micros || ' ' || thread_id || ' ' || timeline_label, '; ')"
+			    " FROM (SELECT * FROM node_stats WHERE run_id = 1 AND step = 0 ORDER BY id)"),
+		  "a Const 1000 2 7 a = Const(); b Neg 1010 80 7 b = Neg(a)",
+		  "its node stats read the same through the node_stats view");
+	is_int(q_int(s, "SELECT scheduled_micros FROM node_stats WHERE node_name = 'a' AND step = 0"),
+	       990, "scheduled_micros survives");
+	is_int(q_int(s, "SELECT all_start_nanos FROM node_stats WHERE node_name = 'b' AND step = 0"),
+	       1010000, "microseconds become nanoseconds where there were none");
+	is_string(q_text(s, "SELECT node_name || ' ' || shape || ' ' || allocator_name || ' ' || "
+			    "allocated_bytes FROM outputs WHERE run_id = 1 AND step = 0"),
+		  "b [2] cpu 8", "outputs are tied to their node");
+	is_string(q_text(s, "SELECT node_name || ' ' || allocator_name || ' ' || peak_bytes FROM memory "
+			    "WHERE run_id = 1 AND step = 0"),
+		  "b cpu 8", "and memory");
+	is_int(q_int(s, "SELECT count(*) FROM steps WHERE run_id = 1 AND node_count > 0 AND "
+		        "last_node_row - first_node_row + 1 != node_count"), 0,
+	       "every step, old and new, has its node_exec row range");
+	is_int(q_int(s, "SELECT count(*) FROM node_stats WHERE step = 2"), 10, "the new step's rows");
+	is_int(q_int(s, "SELECT count(*) FROM allocator_memory WHERE step = 0"), 1,
+	       "allocator_memory works again");
+	sqlite3_close(s);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -440,6 +535,7 @@ int main(void)
 	test_schema();
 	test_steps();
 	test_import();
+	test_upgrade();
 	test_errors();
 	if (!getenv("TFC_KEEP_TMP")) {
 		char cmd[600];

@@ -35,11 +35,72 @@
  * decoded protobuf per row, so ~20 MB of memory at most. */
 #define QUEUE_MAX_ROWS 200000
 
-/* Upgrades: upgrades[v] takes a database of schema version v (v >= 1) to v + 1.
- * Version 1 is the first, so there is none yet; the next schema change appends here
- * and bumps PRAGMA user_version in trace_schema.sql. */
-static const char *const upgrades[] = {
-	NULL, /* 0: an empty database gets the whole schema instead */
+/* Upgrades: upgrades[v] takes a database of schema version v (v >= 1) to v + 1: its
+ * `before` SQL runs, then the current schema (every statement there is IF NOT EXISTS,
+ * so it only adds what is missing), then its `after` SQL. A schema change appends
+ * here and bumps PRAGMA user_version in trace_schema.sql. */
+struct upgrade {
+	const char *before, *after;
+};
+static const struct upgrade upgrades[] = {
+	{NULL, NULL}, /* 0: an empty database gets the whole schema instead */
+	/* 1 -> 2: node_stats, outputs and memory become views over node_exec,
+	 * node_outputs and node_memory, whose names are ids into strings and whose
+	 * times are nanoseconds; steps gain their node_exec row range. */
+	{"DROP VIEW IF EXISTS allocator_memory;"
+	 "DROP INDEX IF EXISTS node_stats_by_step; DROP INDEX IF EXISTS node_stats_by_op;"
+	 "DROP INDEX IF EXISTS node_stats_by_name; DROP INDEX IF EXISTS node_stats_by_device;"
+	 "DROP INDEX IF EXISTS outputs_by_step; DROP INDEX IF EXISTS memory_by_step;"
+	 "ALTER TABLE node_stats RENAME TO v1_node_stats;"
+	 "ALTER TABLE outputs RENAME TO v1_outputs;"
+	 "ALTER TABLE memory RENAME TO v1_memory;"
+	 "ALTER TABLE steps ADD COLUMN first_node_row INTEGER;"
+	 "ALTER TABLE steps ADD COLUMN last_node_row INTEGER;",
+	 "INSERT OR IGNORE INTO strings (s)"
+	 " SELECT device FROM v1_node_stats UNION SELECT node_name FROM v1_node_stats"
+	 " UNION SELECT op FROM v1_node_stats WHERE op IS NOT NULL"
+	 " UNION SELECT timeline_label FROM v1_node_stats WHERE timeline_label IS NOT NULL"
+	 " UNION SELECT shape FROM v1_outputs WHERE shape IS NOT NULL"
+	 " UNION SELECT allocator_name FROM v1_outputs WHERE allocator_name IS NOT NULL"
+	 " UNION SELECT allocator_name FROM v1_memory;"
+	 "INSERT INTO node_exec (run_id, step, device_id, node_id, op_id, all_start_nanos,"
+	 " op_start_rel_nanos, op_end_rel_nanos, all_end_rel_nanos, scheduled_rel_nanos,"
+	 " thread_id, label_id, temp_memory_size, persistent_memory_size)"
+	 " SELECT run_id, step, (SELECT id FROM strings WHERE s = device),"
+	 " (SELECT id FROM strings WHERE s = node_name), (SELECT id FROM strings WHERE s = op),"
+	 " coalesce(all_start_nanos, all_start_micros * 1000),"
+	 " coalesce(op_start_rel_nanos, op_start_rel_micros * 1000),"
+	 " coalesce(op_end_rel_nanos, op_end_rel_micros * 1000),"
+	 " coalesce(all_end_rel_nanos, all_end_rel_micros * 1000),"
+	 " coalesce(scheduled_nanos, scheduled_micros * 1000)"
+	 "   - coalesce(all_start_nanos, all_start_micros * 1000),"
+	 " thread_id, (SELECT id FROM strings WHERE s = timeline_label),"
+	 " coalesce(temp_memory_size, device_temp_memory_size),"
+	 " coalesce(persistent_memory_size, device_persistent_memory_size)"
+	 " FROM v1_node_stats ORDER BY run_id, step, rowid;"
+	 "CREATE INDEX v1_upgrade_nodes ON node_exec (run_id, step, device_id, node_id);"
+	 "INSERT INTO node_outputs SELECT (SELECT min(n.id) FROM node_exec n"
+	 "   WHERE n.run_id = o.run_id AND n.step = o.step"
+	 "   AND n.device_id = (SELECT id FROM strings WHERE s = o.device)"
+	 "   AND n.node_id = (SELECT id FROM strings WHERE s = o.node_name)),"
+	 " slot, dtype, (SELECT id FROM strings WHERE s = shape), requested_bytes,"
+	 " allocated_bytes, (SELECT id FROM strings WHERE s = allocator_name), allocation_id"
+	 " FROM v1_outputs o;"
+	 "INSERT INTO node_memory SELECT (SELECT min(n.id) FROM node_exec n"
+	 "   WHERE n.run_id = m.run_id AND n.step = m.step"
+	 "   AND n.device_id = (SELECT id FROM strings WHERE s = m.device)"
+	 "   AND n.node_id = (SELECT id FROM strings WHERE s = m.node_name)),"
+	 " (SELECT id FROM strings WHERE s = allocator_name), total_bytes, peak_bytes,"
+	 " live_bytes, allocator_bytes_in_use FROM v1_memory m;"
+	 "DELETE FROM node_outputs WHERE node_row IS NULL;"
+	 "DELETE FROM node_memory WHERE node_row IS NULL;"
+	 "UPDATE steps SET"
+	 " first_node_row = (SELECT min(id) FROM node_exec n"
+	 "   WHERE n.run_id = steps.run_id AND n.step = steps.step),"
+	 " last_node_row = (SELECT max(id) FROM node_exec n"
+	 "   WHERE n.run_id = steps.run_id AND n.step = steps.step);"
+	 "DROP INDEX v1_upgrade_nodes;"
+	 "DROP TABLE v1_node_stats; DROP TABLE v1_outputs; DROP TABLE v1_memory;"},
 };
 
 enum job_kind {
@@ -56,7 +117,8 @@ struct job {
 	enum job_kind kind;
 	size_t rows;                 /* rows the job writes: its weight in the queue */
 	int64_t run_id, step;        /* JOB_STEP */
-	Tensorflow__RunMetadata *md; /* JOB_STEP: owned */
+	Tensorflow__RunMetadata *md; /* JOB_STEP: owned; in `arena` when that holds any */
+	struct tfc__arena arena;     /* JOB_STEP: what md was decoded into, or empty */
 	size_t md_bytes;             /* JOB_STEP: serialized size */
 	/* JOB_RUN: the run's facts, all owned. */
 	char *graph_name, *config, *command_line, *source, *host, *started_at;
@@ -66,43 +128,54 @@ struct job {
 	int64_t result;              /* JOB_RUN: the run id, -1 on failure (guarded by lock) */
 };
 
-/* A run's graph as the writer keeps it: node name -> op type, for node_stats.op. */
+/* What the writer remembers of a node of a run, so that a step after the first
+ * costs one hash lookup per node stat instead of one per name. */
+struct node_ids {
+	int64_t node_id, op_id; /* strings ids; op_id 0 when the op is unknown */
+	int64_t label_id;       /* of `label`; 0 with no label */
+	char *label;            /* owned: the last timeline_label seen for the node */
+};
+
+/* A run as the writer keeps it: its graph (node name -> op type, for node_exec.op_id)
+ * and its nodes' ids. */
 struct run_graph {
 	struct run_graph *next;
 	int64_t run_id;
-	Tensorflow__GraphDef *graph; /* owned; the map's values point into it */
+	Tensorflow__GraphDef *graph; /* owned, NULL without one; `ops` values point into it */
 	struct tfc__strmap ops;      /* node name -> const char * op */
+	struct tfc__strmap nodes;    /* node name -> struct node_ids * (owned) */
 };
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_RUN, S_GRAPH, S_STEP, S_DEVICE, S_NODE, S_OUTPUT, S_MEMORY,
-	S_PARTITION, S_COUNT
+	S_PARTITION, S_STR_FIND, S_STR_ADD, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN",
+	/* IMMEDIATE: the writer looks strings up before it inserts them, and a read
+	 * transaction of WAL cannot become a write one after another process wrote. */
+	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_RUN] = "INSERT INTO runs (started_at, started_micros, host, graph_name, config, "
 		  "command_line, tfc_version, source) VALUES (?,?,?,?,?,?,?,?)",
 	[S_GRAPH] = "INSERT INTO graphs (run_id, graph_def) VALUES (?,?)",
 	[S_STEP] = "INSERT INTO steps (run_id, step, start_micros, end_micros, device_count, "
-		   "node_count, run_metadata_bytes, cost_graph) VALUES (?,?,?,?,?,?,?,?)",
+		   "node_count, run_metadata_bytes, cost_graph, first_node_row, last_node_row) "
+		   "VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[S_DEVICE] = "INSERT INTO devices (run_id, step, device, node_count) VALUES (?,?,?,?)",
-	[S_NODE] = "INSERT INTO node_stats (run_id, step, device, node_name, op, "
-		   "all_start_micros, all_start_nanos, op_start_rel_micros, op_start_rel_nanos, "
-		   "op_end_rel_micros, op_end_rel_nanos, all_end_rel_micros, all_end_rel_nanos, "
-		   "scheduled_micros, scheduled_nanos, thread_id, timeline_label, "
-		   "temp_memory_size, persistent_memory_size, device_temp_memory_size, "
-		   "device_persistent_memory_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[S_OUTPUT] = "INSERT INTO outputs (run_id, step, device, node_name, slot, dtype, shape, "
-		     "requested_bytes, allocated_bytes, allocator_name, allocation_id) "
-		     "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-	[S_MEMORY] = "INSERT INTO memory (run_id, step, device, node_name, allocator_name, "
-		     "total_bytes, peak_bytes, live_bytes, allocator_bytes_in_use) "
-		     "VALUES (?,?,?,?,?,?,?,?,?)",
+	[S_NODE] = "INSERT INTO node_exec (run_id, step, device_id, node_id, op_id, "
+		   "all_start_nanos, op_start_rel_nanos, op_end_rel_nanos, all_end_rel_nanos, "
+		   "scheduled_rel_nanos, thread_id, label_id, temp_memory_size, "
+		   "persistent_memory_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_OUTPUT] = "INSERT INTO node_outputs (node_row, slot, dtype, shape_id, requested_bytes, "
+		     "allocated_bytes, allocator_id, allocation_id) VALUES (?,?,?,?,?,?,?,?)",
+	[S_MEMORY] = "INSERT INTO node_memory (node_row, allocator_id, total_bytes, peak_bytes, "
+		     "live_bytes, allocator_bytes_in_use) VALUES (?,?,?,?,?,?)",
 	[S_PARTITION] = "INSERT INTO partition_graphs (run_id, step, device, graph_def) "
 			"VALUES (?,?,?,?)",
+	[S_STR_FIND] = "SELECT id FROM strings WHERE s = ?",
+	[S_STR_ADD] = "INSERT INTO strings (s) VALUES (?)",
 };
 
 struct tfc_trace_db {
@@ -113,6 +186,7 @@ struct tfc_trace_db {
 	sqlite3 *sql;
 	sqlite3_stmt *stmt[S_COUNT];
 	struct run_graph *graphs;    /* the writer's: runs begun through this handle */
+	struct tfc__strmap ids;      /* the writer's: string -> strings.id (intptr_t) */
 	pthread_t writer;
 	bool writer_started;
 
@@ -224,17 +298,6 @@ static bool run_stmt(tfc_trace_db *db, sqlite3_stmt *s, tfc_status *st)
 	return ok && sql_check(db, rc2, "sqlite3_reset", st);
 }
 
-/* The node_stats indexes that are not kept up to date during writing (see the
- * schema): dropped when a writer opens the database, built again at close. */
-static const char deferred_indexes[] =
-	"CREATE INDEX IF NOT EXISTS node_stats_by_op ON node_stats (op);"
-	"CREATE INDEX IF NOT EXISTS node_stats_by_name ON node_stats (node_name);"
-	"CREATE INDEX IF NOT EXISTS node_stats_by_device ON node_stats (device);";
-static const char drop_deferred_indexes[] =
-	"DROP INDEX IF EXISTS node_stats_by_op;"
-	"DROP INDEX IF EXISTS node_stats_by_name;"
-	"DROP INDEX IF EXISTS node_stats_by_device;";
-
 static bool exec_sql(tfc_trace_db *db, const char *sql, tfc_status *st)
 {
 	return SQL_CHECK(db, sqlite3_exec(db->sql, sql, NULL, NULL, NULL), st);
@@ -269,12 +332,20 @@ static ProtobufCMessage *parse_message(const ProtobufCMessageDescriptor *desc, c
 	return tfc__parse_message(desc, data, len, fmt, what, st);
 }
 
+/* Releases a step's decoded RunMetadata. */
+static void job_free_md(struct job *j)
+{
+	if (j->md && !j->arena.chunk)
+		tensorflow__run_metadata__free_unpacked(j->md, NULL);
+	tfc__arena_free(&j->arena);
+	j->md = NULL;
+}
+
 static void job_free(struct job *j)
 {
 	if (!j)
 		return;
-	if (j->md)
-		tensorflow__run_metadata__free_unpacked(j->md, NULL);
+	job_free_md(j);
 	if (j->graph)
 		tensorflow__graph_def__free_unpacked(j->graph, NULL);
 	free(j->graph_name);
@@ -288,12 +359,68 @@ static void job_free(struct job *j)
 
 /* ---------------------------------------------------------------- the writer */
 
+static void run_graph_free(struct run_graph *rg)
+{
+	for (size_t i = 0; i < rg->nodes.cap; i++) {
+		struct node_ids *ids = rg->nodes.slots[i].value;
+		if (rg->nodes.slots[i].key && ids) {
+			free(ids->label);
+			free(ids);
+		}
+	}
+	tfc__strmap_clear(&rg->nodes);
+	tfc__strmap_clear(&rg->ops);
+	if (rg->graph)
+		tensorflow__graph_def__free_unpacked(rg->graph, NULL);
+	free(rg);
+}
+
+/* The writer's record of run_id, made (with no graph) if it has none: a run begun by
+ * another handle, or one without a graph. */
 static struct run_graph *find_graph(tfc_trace_db *db, int64_t run_id)
 {
 	for (struct run_graph *r = db->graphs; r; r = r->next)
 		if (r->run_id == run_id)
 			return r;
-	return NULL;
+	struct run_graph *rg = tfc__calloc(1, sizeof(*rg));
+	rg->run_id = run_id;
+	tfc__strmap_init(&rg->ops, false);
+	tfc__strmap_init(&rg->nodes, false);
+	rg->next = db->graphs;
+	db->graphs = rg;
+	return rg;
+}
+
+/* The strings.id of s (> 0), adding it if the database lacks it; -1 on error. Ids
+ * are remembered for the life of the handle: the writer stops at its first error,
+ * so an id of a rolled-back transaction is never used again. */
+static int64_t intern(tfc_trace_db *db, const char *s, tfc_status *st)
+{
+	void **v = tfc__strmap_find(&db->ids, s);
+	if (v)
+		return (int64_t)(intptr_t)*v;
+	sqlite3_stmt *q = db->stmt[S_STR_FIND];
+	int64_t id = -1;
+	if (!SQL_CHECK(db, sqlite3_bind_text(q, 1, s, -1, SQLITE_STATIC), st))
+		return -1;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+		rc = SQLITE_DONE;
+	}
+	bool ok = sql_check(db, rc, "sqlite3_step", st);
+	int rc2 = sqlite3_reset(q);
+	if (!ok || !sql_check(db, rc2, "sqlite3_reset", st))
+		return -1;
+	if (id < 0) {
+		q = db->stmt[S_STR_ADD];
+		if (!SQL_CHECK(db, sqlite3_bind_text(q, 1, s, -1, SQLITE_STATIC), st) ||
+		    !run_stmt(db, q, st))
+			return -1;
+		id = sqlite3_last_insert_rowid(db->sql);
+	}
+	*tfc__strmap_put(&db->ids, s) = (void *)(intptr_t)id;
+	return id;
 }
 
 /* The op type of a node: from the run's graph; for TensorFlow's GPU stream entries
@@ -365,40 +492,194 @@ static bool write_run(tfc_trace_db *db, struct job *j, tfc_status *st)
 		if (!ok || !SQL_CHECK(db, rc2, st))
 			return false;
 		/* Keep the graph for the op column of this run's node stats. */
-		struct run_graph *rg = tfc__calloc(1, sizeof(*rg));
-		rg->run_id = id;
+		struct run_graph *rg = find_graph(db, id);
 		rg->graph = j->graph;
 		j->graph = NULL;
-		tfc__strmap_init(&rg->ops, false);
 		for (size_t i = 0; i < rg->graph->n_node; i++)
 			*tfc__strmap_put(&rg->ops, rg->graph->node[i]->name) = rg->graph->node[i]->op;
-		rg->next = db->graphs;
-		db->graphs = rg;
 	}
 	j->result = id;
 	return true;
 }
 
-/* The step's rows: steps, devices, node_stats, outputs, memory, partition_graphs. */
+/* A NodeExecStats time in nanoseconds: its *_nanos field where the file has any
+ * nanosecond field, else its *_micros times 1000. */
+static inline int64_t ns_of(bool nanos, int64_t n, int64_t us)
+{
+	return nanos ? n : us * 1000;
+}
+
+/* The ids of ns's node (name, op, label) in run rg, from the writer's memory after
+ * the node's first step. NULL with st set on error. */
+static const struct node_ids *node_ids_of(tfc_trace_db *db, struct run_graph *rg,
+					  const Tensorflow__NodeExecStats *ns, tfc_status *st)
+{
+	const char *name = ns->node_name ? ns->node_name : "";
+	const char *label = ns->timeline_label && *ns->timeline_label ? ns->timeline_label : NULL;
+	void **v = tfc__strmap_put(&rg->nodes, name);
+	struct node_ids *ids = *v;
+	if (!ids) {
+		char opbuf[256];
+		const char *op = node_op(rg, name, label, opbuf, sizeof(opbuf));
+		int64_t node_id = intern(db, name, st);
+		int64_t op_id = op && node_id > 0 ? intern(db, op, st) : 0;
+		if (node_id < 0 || op_id < 0)
+			return NULL; /* the slot stays empty-valued: freed as such */
+		ids = tfc__calloc(1, sizeof(*ids));
+		ids->node_id = node_id;
+		ids->op_id = op_id;
+		*v = ids;
+	}
+	/* A node's label rarely changes from step to step: compare before hashing. */
+	if (!label) {
+		ids->label_id = 0;
+	} else if (!ids->label || strcmp(ids->label, label) != 0) {
+		int64_t id = intern(db, label, st);
+		if (id < 0)
+			return NULL;
+		free(ids->label);
+		ids->label = tfc__strdup(label);
+		ids->label_id = id;
+	}
+	return ids;
+}
+
+static bool bind_id_or_null(sqlite3_stmt *s, int i, int64_t id, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = id > 0 ? sqlite3_bind_int64(s, i, id) : sqlite3_bind_null(s, i);
+	return *rc == SQLITE_OK;
+}
+
+/* One node's outputs and memory rows; node_row is its node_exec id. */
+static bool write_node_extras(tfc_trace_db *db, const Tensorflow__NodeExecStats *ns, int64_t node_row,
+			      tfc_status *st)
+{
+	int rc = SQLITE_OK;
+	char shape[256];
+	for (size_t o = 0; o < ns->n_output; o++) {
+		const Tensorflow__NodeOutput *out = ns->output[o];
+		const Tensorflow__TensorDescription *td = out->tensor_description;
+		const Tensorflow__AllocationDescription *ad = td ? td->allocation_description : NULL;
+		int64_t shape_id = 0, alloc_id = 0;
+		if (td && td->shape && !td->shape->unknown_rank) {
+			tfc_shape sh = tfc__shape_from_proto(td->shape);
+			tfc_shape_format(&sh, shape, sizeof(shape));
+			if ((shape_id = intern(db, shape, st)) < 0)
+				return false;
+		}
+		if (ad && ad->allocator_name && *ad->allocator_name &&
+		    (alloc_id = intern(db, ad->allocator_name, st)) < 0)
+			return false;
+		sqlite3_stmt *s = db->stmt[S_OUTPUT];
+		BIND(sqlite3_bind_int64(s, 1, node_row));
+		BIND(sqlite3_bind_int(s, 2, out->slot));
+		BIND(td ? sqlite3_bind_int(s, 3, (int)td->dtype) : sqlite3_bind_null(s, 3));
+		bind_id_or_null(s, 4, shape_id, &rc);
+		BIND(ad ? sqlite3_bind_int64(s, 5, ad->requested_bytes) : sqlite3_bind_null(s, 5));
+		BIND(ad ? sqlite3_bind_int64(s, 6, ad->allocated_bytes) : sqlite3_bind_null(s, 6));
+		bind_id_or_null(s, 7, alloc_id, &rc);
+		BIND(ad && ad->allocation_id ? sqlite3_bind_int64(s, 8, ad->allocation_id)
+					     : sqlite3_bind_null(s, 8));
+		if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
+			return false;
+	}
+	for (size_t m = 0; m < ns->n_memory; m++) {
+		const Tensorflow__AllocatorMemoryUsed *mu = ns->memory[m];
+		int64_t alloc_id = intern(db, mu->allocator_name ? mu->allocator_name : "", st);
+		if (alloc_id < 0)
+			return false;
+		sqlite3_stmt *s = db->stmt[S_MEMORY];
+		BIND(sqlite3_bind_int64(s, 1, node_row));
+		BIND(sqlite3_bind_int64(s, 2, alloc_id));
+		BIND(sqlite3_bind_int64(s, 3, mu->total_bytes));
+		BIND(sqlite3_bind_int64(s, 4, mu->peak_bytes));
+		BIND(sqlite3_bind_int64(s, 5, mu->live_bytes));
+		BIND(sqlite3_bind_int64(s, 6, mu->allocator_bytes_in_use));
+		if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
+			return false;
+	}
+	return true;
+}
+
+/* The step's rows: devices, node_exec (with node_outputs, node_memory), steps (last,
+ * as it names its node_exec rows), partition_graphs. */
 static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
 {
 	const Tensorflow__RunMetadata *md = j->md;
 	const Tensorflow__StepStats *ss = md->step_stats;
 	size_t n_dev = ss ? ss->n_dev_stats : 0, n_nodes = 0;
-	int64_t start = INT64_MAX, end = INT64_MIN;
+	int64_t start = INT64_MAX, end = INT64_MIN, first_row = 0, last_row = 0;
+	int rc = SQLITE_OK;
+	sqlite3_stmt *s;
+	struct run_graph *rg = find_graph(db, j->run_id);
+	/* The statement binds that never change within the step are made once. */
+	sqlite3_stmt *node = db->stmt[S_NODE];
+	BIND(sqlite3_bind_int64(node, 1, j->run_id));
+	BIND(sqlite3_bind_int64(node, 2, j->step));
+	if (!SQL_CHECK(db, rc, st))
+		return false;
 	for (size_t d = 0; d < n_dev; d++) {
 		const Tensorflow__DeviceStepStats *ds = ss->dev_stats[d];
+		const char *dev = ds->device ? ds->device : "";
+		int64_t dev_id = intern(db, dev, st);
+		if (dev_id < 0)
+			return false;
+		s = db->stmt[S_DEVICE];
+		BIND(sqlite3_bind_int64(s, 1, j->run_id));
+		BIND(sqlite3_bind_int64(s, 2, j->step));
+		BIND(sqlite3_bind_text(s, 3, dev, -1, SQLITE_STATIC));
+		BIND(sqlite3_bind_int64(s, 4, (int64_t)ds->n_node_stats));
+		BIND(sqlite3_bind_int64(node, 3, dev_id));
+		if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
+			return false;
 		n_nodes += ds->n_node_stats;
 		for (size_t k = 0; k < ds->n_node_stats; k++) {
 			const Tensorflow__NodeExecStats *ns = ds->node_stats[k];
+			const struct node_ids *ids = node_ids_of(db, rg, ns, st);
+			if (!ids)
+				return false;
+			bool nanos = ns->all_start_nanos || ns->op_start_rel_nanos ||
+				     ns->op_end_rel_nanos || ns->all_end_rel_nanos;
+			int64_t t0 = ns_of(nanos, ns->all_start_nanos, ns->all_start_micros);
+			int64_t sched = ns->scheduled_nanos ? ns->scheduled_nanos
+							    : ns->scheduled_micros * 1000;
+			const Tensorflow__MemoryStats *ms = ns->memory_stats;
 			if (ns->all_start_micros < start)
 				start = ns->all_start_micros;
 			if (ns->all_start_micros + ns->all_end_rel_micros > end)
 				end = ns->all_start_micros + ns->all_end_rel_micros;
+			BIND(sqlite3_bind_int64(node, 4, ids->node_id));
+			bind_id_or_null(node, 5, ids->op_id, &rc);
+			BIND(sqlite3_bind_int64(node, 6, t0));
+			BIND(sqlite3_bind_int64(node, 7, ns_of(nanos, ns->op_start_rel_nanos,
+								ns->op_start_rel_micros)));
+			BIND(sqlite3_bind_int64(node, 8, ns_of(nanos, ns->op_end_rel_nanos,
+								ns->op_end_rel_micros)));
+			BIND(sqlite3_bind_int64(node, 9, ns_of(nanos, ns->all_end_rel_nanos,
+								ns->all_end_rel_micros)));
+			BIND(sched ? sqlite3_bind_int64(node, 10, sched - t0) : sqlite3_bind_null(node, 10));
+			BIND(sqlite3_bind_int64(node, 11, ns->thread_id));
+			bind_id_or_null(node, 12, ids->label_id, &rc);
+			BIND(ms ? sqlite3_bind_int64(node, 13, ms->temp_memory_size
+								   ? ms->temp_memory_size
+								   : ms->device_temp_memory_size)
+				: sqlite3_bind_null(node, 13));
+			BIND(ms ? sqlite3_bind_int64(node, 14, ms->persistent_memory_size
+								   ? ms->persistent_memory_size
+								   : ms->device_persistent_memory_size)
+				: sqlite3_bind_null(node, 14));
+			if (!SQL_CHECK(db, rc, st) || !run_stmt(db, node, st))
+				return false;
+			last_row = sqlite3_last_insert_rowid(db->sql);
+			if (!first_row)
+				first_row = last_row;
+			if ((ns->n_output || ns->n_memory) && !write_node_extras(db, ns, last_row, st))
+				return false;
 		}
 	}
-	int rc = SQLITE_OK;
-	sqlite3_stmt *s = db->stmt[S_STEP];
+
+	s = db->stmt[S_STEP];
 	uint8_t *cost = NULL;
 	size_t cost_len = 0;
 	if (md->cost_graph)
@@ -411,107 +692,14 @@ static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
 	BIND(sqlite3_bind_int64(s, 6, (int64_t)n_nodes));
 	BIND(sqlite3_bind_int64(s, 7, (int64_t)j->md_bytes));
 	BIND(cost ? sqlite3_bind_blob64(s, 8, cost, cost_len, SQLITE_STATIC) : sqlite3_bind_null(s, 8));
+	bind_id_or_null(s, 9, first_row, &rc);
+	bind_id_or_null(s, 10, last_row, &rc);
 	bool ok = SQL_CHECK(db, rc, st) && run_stmt(db, s, st);
 	rc = sqlite3_clear_bindings(s);
 	free(cost);
 	if (!ok || !SQL_CHECK(db, rc, st))
 		return false;
 
-	const struct run_graph *rg = find_graph(db, j->run_id);
-	char opbuf[256];
-	char shape[256];
-	for (size_t d = 0; d < n_dev; d++) {
-		const Tensorflow__DeviceStepStats *ds = ss->dev_stats[d];
-		const char *dev = ds->device ? ds->device : "";
-		s = db->stmt[S_DEVICE];
-		BIND(sqlite3_bind_int64(s, 1, j->run_id));
-		BIND(sqlite3_bind_int64(s, 2, j->step));
-		BIND(sqlite3_bind_text(s, 3, dev, -1, SQLITE_STATIC));
-		BIND(sqlite3_bind_int64(s, 4, (int64_t)ds->n_node_stats));
-		if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
-			return false;
-		for (size_t k = 0; k < ds->n_node_stats; k++) {
-			const Tensorflow__NodeExecStats *ns = ds->node_stats[k];
-			const char *name = ns->node_name ? ns->node_name : "";
-			const char *op = node_op(rg, name, ns->timeline_label, opbuf, sizeof(opbuf));
-			bool nanos = ns->all_start_nanos || ns->op_start_rel_nanos ||
-				     ns->op_end_rel_nanos || ns->all_end_rel_nanos;
-			const Tensorflow__MemoryStats *ms = ns->memory_stats;
-			s = db->stmt[S_NODE];
-			BIND(sqlite3_bind_int64(s, 1, j->run_id));
-			BIND(sqlite3_bind_int64(s, 2, j->step));
-			BIND(sqlite3_bind_text(s, 3, dev, -1, SQLITE_STATIC));
-			BIND(sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC));
-			BIND(op ? sqlite3_bind_text(s, 5, op, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, 5));
-			BIND(sqlite3_bind_int64(s, 6, ns->all_start_micros));
-			BIND(nanos ? sqlite3_bind_int64(s, 7, ns->all_start_nanos) : sqlite3_bind_null(s, 7));
-			BIND(sqlite3_bind_int64(s, 8, ns->op_start_rel_micros));
-			BIND(nanos ? sqlite3_bind_int64(s, 9, ns->op_start_rel_nanos) : sqlite3_bind_null(s, 9));
-			BIND(sqlite3_bind_int64(s, 10, ns->op_end_rel_micros));
-			BIND(nanos ? sqlite3_bind_int64(s, 11, ns->op_end_rel_nanos) : sqlite3_bind_null(s, 11));
-			BIND(sqlite3_bind_int64(s, 12, ns->all_end_rel_micros));
-			BIND(nanos ? sqlite3_bind_int64(s, 13, ns->all_end_rel_nanos) : sqlite3_bind_null(s, 13));
-			BIND(ns->scheduled_micros ? sqlite3_bind_int64(s, 14, ns->scheduled_micros)
-						  : sqlite3_bind_null(s, 14));
-			BIND(ns->scheduled_nanos ? sqlite3_bind_int64(s, 15, ns->scheduled_nanos)
-						 : sqlite3_bind_null(s, 15));
-			BIND(sqlite3_bind_int64(s, 16, ns->thread_id));
-			bind_text_or_null(s, 17, ns->timeline_label, &rc);
-			BIND(ms ? sqlite3_bind_int64(s, 18, ms->temp_memory_size) : sqlite3_bind_null(s, 18));
-			BIND(ms ? sqlite3_bind_int64(s, 19, ms->persistent_memory_size)
-				: sqlite3_bind_null(s, 19));
-			BIND(ms ? sqlite3_bind_int64(s, 20, ms->device_temp_memory_size)
-				: sqlite3_bind_null(s, 20));
-			BIND(ms ? sqlite3_bind_int64(s, 21, ms->device_persistent_memory_size)
-				: sqlite3_bind_null(s, 21));
-			if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
-				return false;
-
-			for (size_t o = 0; o < ns->n_output; o++) {
-				const Tensorflow__NodeOutput *out = ns->output[o];
-				const Tensorflow__TensorDescription *td = out->tensor_description;
-				const Tensorflow__AllocationDescription *ad =
-					td ? td->allocation_description : NULL;
-				bool has_shape = td && td->shape && !td->shape->unknown_rank;
-				if (has_shape) {
-					tfc_shape sh = tfc__shape_from_proto(td->shape);
-					tfc_shape_format(&sh, shape, sizeof(shape));
-				}
-				s = db->stmt[S_OUTPUT];
-				BIND(sqlite3_bind_int64(s, 1, j->run_id));
-				BIND(sqlite3_bind_int64(s, 2, j->step));
-				BIND(sqlite3_bind_text(s, 3, dev, -1, SQLITE_STATIC));
-				BIND(sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC));
-				BIND(sqlite3_bind_int(s, 5, out->slot));
-				BIND(td ? sqlite3_bind_int(s, 6, (int)td->dtype) : sqlite3_bind_null(s, 6));
-				BIND(has_shape ? sqlite3_bind_text(s, 7, shape, -1, SQLITE_TRANSIENT)
-					       : sqlite3_bind_null(s, 7));
-				BIND(ad ? sqlite3_bind_int64(s, 8, ad->requested_bytes) : sqlite3_bind_null(s, 8));
-				BIND(ad ? sqlite3_bind_int64(s, 9, ad->allocated_bytes) : sqlite3_bind_null(s, 9));
-				bind_text_or_null(s, 10, ad ? ad->allocator_name : NULL, &rc);
-				BIND(ad && ad->allocation_id ? sqlite3_bind_int64(s, 11, ad->allocation_id)
-							     : sqlite3_bind_null(s, 11));
-				if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
-					return false;
-			}
-			for (size_t m = 0; m < ns->n_memory; m++) {
-				const Tensorflow__AllocatorMemoryUsed *mu = ns->memory[m];
-				s = db->stmt[S_MEMORY];
-				BIND(sqlite3_bind_int64(s, 1, j->run_id));
-				BIND(sqlite3_bind_int64(s, 2, j->step));
-				BIND(sqlite3_bind_text(s, 3, dev, -1, SQLITE_STATIC));
-				BIND(sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC));
-				BIND(sqlite3_bind_text(s, 5, mu->allocator_name ? mu->allocator_name : "",
-						       -1, SQLITE_STATIC));
-				BIND(sqlite3_bind_int64(s, 6, mu->total_bytes));
-				BIND(sqlite3_bind_int64(s, 7, mu->peak_bytes));
-				BIND(sqlite3_bind_int64(s, 8, mu->live_bytes));
-				BIND(sqlite3_bind_int64(s, 9, mu->allocator_bytes_in_use));
-				if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
-					return false;
-			}
-		}
-	}
 	for (size_t p = 0; p < md->n_partition_graphs; p++) {
 		const Tensorflow__GraphDef *pg = md->partition_graphs[p];
 		const char *dev = "";
@@ -611,10 +799,8 @@ static void *writer_main(void *arg)
 				}
 			}
 		}
-		if (j->kind == JOB_STEP) {
-			tensorflow__run_metadata__free_unpacked(j->md, NULL);
-			j->md = NULL;
-		}
+		if (j->kind == JOB_STEP)
+			job_free_md(j);
 
 		pthread_mutex_lock(&db->lock);
 		if (failed && tfc_status_code(db->err) == TFC_OK)
@@ -622,7 +808,7 @@ static void *writer_main(void *arg)
 		db->queued_rows -= j->rows;
 		pthread_cond_broadcast(&db->room);
 		if (j->kind == JOB_STEP) {
-			free(j);
+			free(j); /* its md went above */
 		} else {
 			j->finished = true;
 			pthread_cond_broadcast(&db->done);
@@ -686,6 +872,11 @@ static bool prepare_schema(tfc_trace_db *db, tfc_status *st)
 			       db->path, have, want);
 		return false;
 	}
+	/* A new database gets 32 KiB pages: measured with rows like node_exec's, 1.0 M
+	 * rows/s at 4 KiB and 1.3-1.45 M at 32 KiB. It must be set before the first table
+	 * and before WAL; on an existing database it does nothing. */
+	if (have == 0 && !exec_sql(db, "PRAGMA page_size=32768", st))
+		return false;
 	/* WAL: readers (tfc-prof, sqlite3) never block the writer; NORMAL sync is safe
 	 * against a killed process (only a power cut may lose the last commits). */
 	char *mode = NULL;
@@ -726,22 +917,25 @@ static bool prepare_schema(tfc_trace_db *db, tfc_status *st)
 			goto rollback;
 	} else {
 		for (int64_t v = have; v < want; v++) {
-			if ((size_t)v >= TFC_ARRAY_LEN(upgrades) || !upgrades[v]) {
+			if ((size_t)v >= TFC_ARRAY_LEN(upgrades) || !upgrades[v].after) {
 				tfc_status_set(st, TFC_FAILED_PRECONDITION,
 					       "trace database %s has schema version %" PRId64
 					       ", which this tfc cannot upgrade", db->path, have);
 				goto rollback;
 			}
-			if (!exec_sql(db, upgrades[v], st))
+			if ((upgrades[v].before && !exec_sql(db, upgrades[v].before, st)) ||
+			    !exec_sql(db, tfc__trace_schema_sql, st) ||
+			    !exec_sql(db, upgrades[v].after, st)) {
+				tfc__status_prefix(st, "upgrading the trace database from version %" PRId64
+						   ": ", v);
 				goto rollback;
+			}
 		}
 		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", want);
 		if (have != want && !exec_sql(db, sql, st))
 			goto rollback;
 	}
-	if (!exec_sql(db, drop_deferred_indexes, st))
-		goto rollback;
 	return exec_sql(db, "COMMIT", st);
 rollback:
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL); /* the error is in st already */
@@ -757,10 +951,9 @@ static void db_free(tfc_trace_db *db)
 	while (db->graphs) {
 		struct run_graph *rg = db->graphs;
 		db->graphs = rg->next;
-		tfc__strmap_clear(&rg->ops);
-		tensorflow__graph_def__free_unpacked(rg->graph, NULL);
-		free(rg);
+		run_graph_free(rg);
 	}
+	tfc__strmap_clear(&db->ids);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->work);
 	pthread_cond_destroy(&db->room);
@@ -776,6 +969,7 @@ tfc_trace_db *tfc_trace_db_open(const char *path, tfc_status *st)
 	tfc_trace_db *db = tfc__calloc(1, sizeof(*db));
 	db->path = tfc__strdup(path);
 	db->err = tfc_status_new();
+	tfc__strmap_init(&db->ids, false);
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->work, NULL);
 	pthread_cond_init(&db->room, NULL);
@@ -865,15 +1059,20 @@ int64_t tfc_trace_db_begin_run(tfc_trace_db *db, const char *graph_name, const v
 	return id;
 }
 
-/* Queues a decoded RunMetadata (taken) as step `step` of run_id. */
+/* Queues a decoded RunMetadata (taken, with the arena it lives in: *arena is
+ * emptied; NULL or empty when md was decoded with malloc) as step `step` of run_id. */
 static bool submit_step(tfc_trace_db *db, int64_t run_id, int64_t step, Tensorflow__RunMetadata *md,
-			size_t md_bytes, tfc_status *st)
+			struct tfc__arena *arena, size_t md_bytes, tfc_status *st)
 {
 	struct job *j = tfc__calloc(1, sizeof(*j));
 	j->kind = JOB_STEP;
 	j->run_id = run_id;
 	j->step = step;
 	j->md = md;
+	if (arena) {
+		j->arena = *arena;
+		memset(arena, 0, sizeof(*arena));
+	}
 	j->md_bytes = md_bytes;
 	j->rows = 1 + md->n_partition_graphs;
 	const Tensorflow__StepStats *ss = md->step_stats;
@@ -898,14 +1097,21 @@ void tfc_trace_db_add_step(tfc_trace_db *db, int64_t run_id, int64_t step, const
 	pthread_mutex_unlock(&db->lock);
 	if (failed)
 		return;
-	Tensorflow__RunMetadata *md = (Tensorflow__RunMetadata *)parse_message(
-		&tensorflow__run_metadata__descriptor, "RunMetadata", run_metadata ? run_metadata : "",
-		run_metadata ? len : 0, TFC_FORMAT_BINARY, st);
+	/* Decoded into an arena: released in one go by the writer, which halves what
+	 * the message costs (see core/arena.c). */
+	struct tfc__arena arena = {0};
+	ProtobufCAllocator alloc = tfc__arena_allocator(&arena);
+	Tensorflow__RunMetadata *md = tensorflow__run_metadata__unpack(
+		&alloc, run_metadata ? len : 0, run_metadata ? run_metadata : (const void *)"");
 	if (!md) {
-		tfc__status_prefix(st, "step %" PRId64 ": ", step);
+		tfc__arena_free(&arena);
+		tfc_status_set(st, TFC_INVALID_ARGUMENT,
+			       "step %" PRId64 ": Could not parse RunMetadata: %zu bytes that are not a "
+			       "valid binary tensorflow.RunMetadata (truncated or corrupt?)",
+			       step, run_metadata ? len : 0);
 		return;
 	}
-	if (submit_step(db, run_id, step, md, len, st))
+	if (submit_step(db, run_id, step, md, &arena, len, st))
 		tfc_status_set(st, TFC_OK, NULL);
 }
 
@@ -945,7 +1151,7 @@ int64_t tfc_trace_db_import(tfc_trace_db *db, const void *graphdef, size_t gd_le
 		return -1;
 	}
 	size_t bytes = protobuf_c_message_get_packed_size(&md->base);
-	if (!submit_step(db, id, 0, md, bytes, st))
+	if (!submit_step(db, id, 0, md, NULL, bytes, st))
 		return -1;
 	tfc_trace_db_flush(db, st);
 	return tfc_status_code(st) == TFC_OK ? id : -1;
@@ -967,7 +1173,6 @@ void tfc_trace_db_close(tfc_trace_db *db, tfc_status *st)
 	if (tfc_status_code(db->err) != TFC_OK) {
 		tfc_status_set(cst, tfc_status_code(db->err), "%s", tfc_status_message(db->err));
 	} else {
-		exec_sql(db, deferred_indexes, cst);
 		for (int i = 0; i < S_COUNT; i++) {
 			int rc = sqlite3_finalize(db->stmt[i]);
 			db->stmt[i] = NULL;
