@@ -1,1 +1,27 @@
 # viz/local.mk: scope hierarchy, layout and rendering for tfc-viz (visualizer issue).
+# libtfcviz.la: the hierarchy (viz/hierarchy.c), edge bundles and auxiliary nodes
+# (viz/bundle.c), Graphviz layout (viz/layout.c), colours (viz/style.c), the scene
+# and its SVG, cairo (PNG/PDF) and DOT renderers, and the pipeline (viz/viz.c).
+noinst_LTLIBRARIES += libtfcviz.la
+libtfcviz_la_SOURCES = \
+	viz/strbuf.c viz/strbuf.h \
+	viz/vgraph.c viz/vgraph.h \
+	viz/hierarchy.c viz/hierarchy.h \
+	viz/bundle.c viz/bundle.h \
+	viz/stats.c viz/stats.h \
+	viz/layout.c viz/layout.h \
+	viz/style.c viz/style.h \
+	viz/scene.c viz/scene.h \
+	viz/render.h viz/render_svg.c viz/render_cairo.c viz/render_dot.c \
+	viz/viz.c viz/viz.h
+libtfcviz_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/viz -I$(top_srcdir)/trace \
+	$(CAIRO_CFLAGS) $(GVC_CFLAGS) $(SQLITE_CFLAGS)
+libtfcviz_la_LIBADD = libtfccore.la $(CAIRO_LIBS) $(GVC_LIBS) $(SQLITE_LIBS) -lm
+
+VIZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/viz $(CAIRO_CFLAGS) $(GVC_CFLAGS)
+
+bin_PROGRAMS += tools/tfc-viz
+tools_tfc_viz_SOURCES = tools/tfc_viz.c
+tools_tfc_viz_CPPFLAGS = $(VIZ_CPPFLAGS)
+tools_tfc_viz_LDADD = libtfcviz.la
+dist_man_MANS += share/man/tfc-viz.1
