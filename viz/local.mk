@@ -25,3 +25,10 @@ tools_tfc_viz_SOURCES = tools/tfc_viz.c
 tools_tfc_viz_CPPFLAGS = $(VIZ_CPPFLAGS)
 tools_tfc_viz_LDADD = libtfcviz.la
 dist_man_MANS += share/man/tfc-viz.1
+
+# Tests: the hierarchy on small graphs (C), the command line on fixtures (shell).
+check_PROGRAMS += tests/test_viz_hierarchy
+TESTS += tests/test_viz_hierarchy tests/test_tfc_viz.sh
+EXTRA_DIST += tests/test_tfc_viz.sh tests/viz/name_scopes.pbtxt tests/viz/browser_check.sh
+tests_test_viz_hierarchy_CPPFLAGS = $(VIZ_CPPFLAGS)
+tests_test_viz_hierarchy_LDADD = libtfcviz.la

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 
 #include "event.pb-c.h"
+#include "graph.pb-c.h"
+#include "meta_graph.pb-c.h"
 #include "internal.h"
 #include "strbuf.h"
 #include "tfc_export.h"
@@ -186,6 +188,169 @@ bool vz_is_sqlite_file(const char *path)
 	return n == sizeof(head) && memcmp(head, "SQLite format 3", 16) == 0;
 }
 
+
+/* ---- GraphDefs that tfc's importer refuses (dangling inputs, odd attrs): read the
+ * NodeDefs as they are, so that every graph can be drawn. */
+
+static bool grow_outputs(vz_op *op, int n)
+{
+	if (n <= op->n_out)
+		return true;
+	vz_output *o = realloc(op->out, (size_t)n * sizeof(*o));
+	if (!o)
+		return false;
+	for (int k = op->n_out; k < n; k++) {
+		o[k].elems = -1;
+		o[k].shape = NULL;
+	}
+	op->out = o;
+	op->n_out = n;
+	return true;
+}
+
+static vz_graph *from_graphdef_proto(const Tensorflow__GraphDef *gd, tfc_status *st)
+{
+	vz_graph *g = calloc(1, sizeof(*g));
+	size_t n_edges = 0;
+	char *done = NULL;
+	if (!g)
+		goto oom;
+	g->by_name = calloc(1, sizeof(struct tfc__strmap));
+	g->ops = calloc(gd->n_node + 1, sizeof(vz_op));
+	if (!g->by_name || !g->ops)
+		goto oom;
+	tfc__strmap_init(g->by_name, false);
+	for (size_t i = 0; i < gd->n_node; i++) {
+		const Tensorflow__NodeDef *nd = gd->node[i];
+		if (!nd->name || !*nd->name || tfc__strmap_find(g->by_name, nd->name))
+			continue;
+		vz_op *v = &g->ops[g->n_ops++];
+		v->name = vz_strdup(nd->name);
+		v->type = vz_strdup(nd->op ? nd->op : "");
+		v->device = vz_strdup(nd->device ? nd->device : "");
+		v->out = calloc(1, sizeof(vz_output));
+		if (!v->name || !v->type || !v->device || !v->out)
+			goto oom;
+		for (size_t a = 0; a < nd->n_attr; a++) {
+			const Tensorflow__AttrValue *av = nd->attr[a]->value;
+			if (strcmp(nd->attr[a]->key, "_output_shapes") || !av ||
+			    av->value_case != TENSORFLOW__ATTR_VALUE__VALUE_LIST || !av->list)
+				continue;
+			if (!grow_outputs(v, (int)av->list->n_shape))
+				goto oom;
+			for (size_t k = 0; k < av->list->n_shape; k++) {
+				tfc_shape sh = tfc__shape_from_proto(av->list->shape[k]);
+				shape_text(&sh, &v->out[k]);
+			}
+		}
+		*tfc__strmap_put(g->by_name, v->name) = (void *)(intptr_t)g->n_ops;
+		n_edges += nd->n_input;
+	}
+	g->edges = calloc(n_edges + 1, sizeof(vz_edge));
+	done = calloc((size_t)g->n_ops + 1, 1);
+	if (!g->edges || !done)
+		goto oom;
+	for (size_t i = 0; i < gd->n_node; i++) {
+		const Tensorflow__NodeDef *nd = gd->node[i];
+		int dst = nd->name ? vz_graph_find(g, nd->name) : -1;
+		if (dst < 0 || done[dst])
+			continue; /* the first definition of a name only */
+		done[dst] = 1;
+		vz_op *v = &g->ops[dst];
+		v->first_in = g->n_edges;
+		int data_k = 0;
+		for (size_t k = 0; k < nd->n_input; k++) {
+			const char *in = nd->input[k];
+			bool control = in[0] == '^';
+			char *name = vz_strdup(control ? in + 1 : in);
+			if (!name)
+				goto oom;
+			int slot = 0;
+			char *colon = strrchr(name, ':');
+			if (!control && colon && colon[1]) {
+				slot = atoi(colon + 1);
+				*colon = '\0';
+			}
+			int src = vz_graph_find(g, name);
+			free(name);
+			if (src < 0) {
+				data_k += !control;
+				continue; /* a dangling input: drawn as nothing */
+			}
+			vz_edge *e = &g->edges[g->n_edges++];
+			e->src = src;
+			e->dst = dst;
+			e->slot = control ? -1 : slot;
+			e->kind = control ? VZ_EDGE_CONTROL
+				  : is_ref_input(v->type, data_k, TFC_DTYPE_INVALID) ? VZ_EDGE_REF
+				  : VZ_EDGE_DATA;
+			if (!control && !grow_outputs(&g->ops[src], slot + 1))
+				goto oom;
+			data_k += !control;
+		}
+		v->n_in = g->n_edges - v->first_in;
+	}
+	free(done);
+	return g;
+oom:
+	free(done);
+	vz_graph_free(g);
+	tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory reading the graph");
+	return NULL;
+}
+
+/* The raw graph of a GraphDef or MetaGraphDef file; NULL (st untouched) when it is
+ * neither. */
+static vz_graph *load_raw(const char *path, tfc_status *st)
+{
+	tfc_status *st2 = tfc_status_new();
+	tfc_buffer_t *b = tfc_read_file(path, st2);
+	vz_graph *g = NULL;
+	if (!b)
+		goto cleanup;
+	Tensorflow__GraphDef *gd = (Tensorflow__GraphDef *)tfc__parse_message(
+		&tensorflow__graph_def__descriptor, b->data, b->length, TFC_FORMAT_AUTO, "GraphDef", st2);
+	if (gd && gd->n_node > 0) {
+		g = from_graphdef_proto(gd, st);
+		protobuf_c_message_free_unpacked(&gd->base, NULL);
+		goto cleanup;
+	}
+	if (gd)
+		protobuf_c_message_free_unpacked(&gd->base, NULL);
+	Tensorflow__MetaGraphDef *mg = (Tensorflow__MetaGraphDef *)tfc__parse_message(
+		&tensorflow__meta_graph_def__descriptor, b->data, b->length, TFC_FORMAT_AUTO,
+		"MetaGraphDef", st2);
+	if (mg && mg->graph_def && mg->graph_def->n_node > 0)
+		g = from_graphdef_proto(mg->graph_def, st);
+	if (mg)
+		protobuf_c_message_free_unpacked(&mg->base, NULL);
+cleanup:
+	tfc_buffer_free(b);
+	tfc_status_free(st2);
+	return g;
+}
+
+vz_graph *vz_graph_from_bytes(const void *data, size_t len, tfc_status *st)
+{
+	tfc_graph *tg = tfc_graph_new();
+	vz_graph *g = NULL;
+	tfc_graph_import(tg, data, len, TFC_FORMAT_AUTO, NULL, NULL, st);
+	if (tfc_status_code(st) == TFC_OK) {
+		g = vz_graph_from_tfc(tg, st);
+	} else {
+		Tensorflow__GraphDef *gd = (Tensorflow__GraphDef *)tfc__parse_message(
+			&tensorflow__graph_def__descriptor, data, len, TFC_FORMAT_AUTO, "GraphDef", st);
+		if (gd) {
+			g = from_graphdef_proto(gd, st);
+			protobuf_c_message_free_unpacked(&gd->base, NULL);
+		}
+	}
+	tfc_graph_free(tg);
+	if (g)
+		g->source = vz_strdup("GraphDef");
+	return g;
+}
+
 /* ---- events files */
 
 struct events_ctx {
@@ -323,6 +488,15 @@ vz_graph *vz_graph_load(const char *path, int64_t run_id, tfc_status *st)
 		tg = tfc_graph_load_model(path, NULL, &kind, st);
 		source = kind == TFC_FILE_META_GRAPH ? "MetaGraphDef"
 			 : kind == TFC_FILE_SAVED_MODEL ? "SavedModel" : "GraphDef";
+		if (!tg && S_ISREG(sb.st_mode) && tfc_status_code(st) == TFC_INVALID_ARGUMENT) {
+			/* A GraphDef tfc's importer refuses is still drawn from its NodeDefs. */
+			g = load_raw(path, st);
+			if (g) {
+				tfc_status_set(st, TFC_OK, " ");
+				source = "GraphDef (read as it is)";
+				goto loaded;
+			}
+		}
 		if (!tg && S_ISREG(sb.st_mode)) {
 			/* Perhaps an events file under another name. */
 			tfc_status *st2 = tfc_status_new();
@@ -338,6 +512,7 @@ vz_graph *vz_graph_load(const char *path, int64_t run_id, tfc_status *st)
 		return NULL;
 	g = vz_graph_from_tfc(tg, st);
 	tfc_graph_free(tg);
+loaded:
 	if (g && g->n_ops == 0) {
 		tfc_status_set(st, TFC_INVALID_ARGUMENT, "%s: the graph is empty (no nodes)", path);
 		vz_graph_free(g);

@@ -66,6 +66,10 @@ vz_graph *vz_graph_from_tfc(const tfc_graph *g, tfc_status *st);
  */
 vz_graph *vz_graph_load(const char *path, int64_t run_id, tfc_status *st);
 
+/* The graph of a serialized GraphDef (binary or text, detected), through tfc's
+ * importer or, when that refuses it, from its NodeDefs as they are. Caller frees. */
+vz_graph *vz_graph_from_bytes(const void *data, size_t len, tfc_status *st);
+
 /* True when the file starts like an SQLite database. */
 bool vz_is_sqlite_file(const char *path);
 
