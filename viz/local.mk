@@ -29,6 +29,19 @@ dist_man_MANS += share/man/tfc-viz.1
 # Tests: the hierarchy on small graphs (C), the command line on fixtures (shell).
 check_PROGRAMS += tests/test_viz_hierarchy
 TESTS += tests/test_viz_hierarchy tests/test_tfc_viz.sh
-EXTRA_DIST += tests/test_tfc_viz.sh tests/viz/name_scopes.pbtxt tests/viz/browser_check.sh
+EXTRA_DIST += tests/test_tfc_viz.sh tests/viz/name_scopes.pbtxt
+# Not in CI: a headless Chromium screenshot of an SVG must not be blank.
+EXTRA_DIST += tests/viz/browser_check.sh
 tests_test_viz_hierarchy_CPPFLAGS = $(VIZ_CPPFLAGS)
 tests_test_viz_hierarchy_LDADD = libtfcviz.la
+
+# Benchmark: render time and peak RSS on InceptionV3 and ResNet-50. Built and run by
+# `make bench-viz`, never part of `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_viz
+tests_bench_bench_viz_SOURCES = tests/bench/bench_viz.c
+tests_bench_bench_viz_CPPFLAGS = $(VIZ_CPPFLAGS)
+tests_bench_bench_viz_LDADD = libtfcviz.la
+CLEANFILES += tests/bench/bench_viz
+bench-viz: tests/bench/bench_viz
+	TFC_FIXTURES=$${TFC_FIXTURES:-$(abs_top_srcdir)/../shared/fixtures} tests/bench/bench_viz
+.PHONY: bench-viz

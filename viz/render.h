@@ -35,7 +35,7 @@ void vz_render_svg(const vz_scene *s, vz_buf *out);
 void vz_render_dot(const vz_hier *h, const vz_style *style, vz_rankdir dir, vz_buf *out);
 
 /* Draws the scene into a PNG or PDF file at path. PNGs are scaled by `scale`, then
- * shrunk as needed to stay within cairo's 32,767 px and 2^28 pixels; PDFs are shrunk
+ * shrunk as needed to stay within 32,000 px a side and 10^8 pixels; PDFs are shrunk
  * to pages of at most 14,400 pt. */
 void vz_render_cairo(const vz_scene *s, vz_format fmt, const char *path, double scale,
 		     tfc_status *st);

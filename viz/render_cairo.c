@@ -5,6 +5,9 @@
  */
 #include "render.h"
 
+/* 10^8 pixels: 400 MB of image in memory at most. */
+#define VZ_PNG_MAX_PIXELS 1e8
+
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
@@ -179,8 +182,8 @@ void vz_render_cairo(const vz_scene *s, vz_format fmt, const char *path, double 
 			k = 32000 / w;
 		if (h * k > 32000)
 			k = 32000 / h;
-		if (w * k * h * k > 2.6e8)
-			k = sqrt(2.6e8 / (w * h));
+		if (w * k * h * k > VZ_PNG_MAX_PIXELS)
+			k = sqrt(VZ_PNG_MAX_PIXELS / (w * h));
 		surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w * k),
 						  (int)ceil(h * k));
 		scale = k;

@@ -267,7 +267,7 @@ static void walk(vz_scene *s, const vz_hier *h, const vz_style *st, const vz_nod
 				if (k > 5)
 					continue;
 				double side = me->aux ? -1 : 1;
-				double x1 = gx + me->x + side * me->w / 2, y1 = gy + me->y - 6 + 5 * k;
+				double x1 = gx + me->x + side * me->w / 2, y1 = gy + me->y - 6 + 9 * k;
 				begin(s, cls, title, false);
 				if (k == 5) {
 					text(s, x1 + side * 4, y1 + 3, "\xe2\x80\xa6", 8, side > 0 ? 0 : 2,
