@@ -16,6 +16,18 @@
 #include "tfc.h"
 #include "viz.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+/* LeakSanitizer: the font libraries under pango and cairo (fontconfig's caches, made
+ * by pango's font-matching thread) and Graphviz's plugin configuration keep memory
+ * for the life of the process; these are theirs, not tfc's. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libfontconfig.so\nleak:libpango\nleak:libcairo.so\nleak:libgvc.so\n"
+	       "leak:libglib-2.0.so\nleak:libgobject-2.0.so\nleak:libharfbuzz.so\n";
+}
+#endif
+
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 

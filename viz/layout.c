@@ -7,6 +7,7 @@
 
 #include <gvc.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,10 +281,22 @@ static void layout_group(struct ctx *c, vz_hier *h, vz_node *g)
 	l->aux_x += pad;
 }
 
+/* One Graphviz context for the process, made on first use and kept: Graphviz 2.43
+ * loses the text of its plugin configuration at every gvContext/gvFreeContext pair;
+ * kept alive, that memory stays reachable. */
+static GVC_t *the_gvc;
+static pthread_once_t gvc_once = PTHREAD_ONCE_INIT;
+
+static void make_gvc(void)
+{
+	the_gvc = gvContext();
+}
+
 void vz_layout_tree(vz_hier *h, vz_rankdir dir, tfc_status *st)
 {
 	struct ctx c = {0};
-	c.gvc = gvContext();
+	pthread_once(&gvc_once, make_gvc);
+	c.gvc = the_gvc;
 	c.rankdir = dir == VZ_RANK_TB ? "TB" : dir == VZ_RANK_LR ? "LR" : "BT";
 	c.st = st;
 	agusererrf old = agseterrf(quiet);
@@ -296,6 +309,5 @@ void vz_layout_tree(vz_hier *h, vz_rankdir dir, tfc_status *st)
 	layout_group(&c, h, h->root);
 	if (c.failed && tfc_status_code(st) == TFC_OK)
 		tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory laying out the graph");
-	gvFreeContext(c.gvc);
 	agseterrf(old);
 }

@@ -125,6 +125,7 @@ vz_style *vz_style_new(const vz_hier *h, vz_color_by by, tfc_status *st)
 	if (by == VZ_COLOR_TIME || by == VZ_COLOR_MEMORY) {
 		s->title = by == VZ_COLOR_TIME ? vz_strdup("compute time (\xc2\xb5s)")
 					       : vz_strdup("memory (bytes)");
+		tfc__strmap_clear(&counts);
 		return s;
 	}
 	if (by == VZ_COLOR_STRUCTURE) {
@@ -140,6 +141,7 @@ vz_style *vz_style_new(const vz_hier *h, vz_color_by by, tfc_status *st)
 		s->items[n].label = vz_strdup("unique structure");
 		s->items[n].fill = gray;
 		s->n_items = n + 1;
+		tfc__strmap_clear(&counts);
 		return s;
 	}
 	s->title = vz_strdup(by == VZ_COLOR_OP ? "op type" : "device");
