@@ -130,6 +130,8 @@ if "$run" --trace full --db "$tmp/t.db" --init init --run assign --run foo:0 "$f
   "$viz" --db "$tmp/t.db" --step 0 --color memory --expand-all "$foo" -o "$tmp/mem.svg"; rc=$?
   te "--color memory --step 0: assign/value's 4 bytes in its tooltip" 'test $rc -eq 0 && grep -q "memory: 4 B" "$tmp/mem.svg"'
   te "  the op with the most memory is the reddest (#fb6a4a)" 'grep -A1 "<title>assign/value</title>" "$tmp/mem.svg" | grep -q "fill=.#fb6a4a"'
+  "$viz" --db "$tmp/t.db" --color memory --expand-all "$foo" -o "$tmp/mem0.svg"; rc=$?
+  te "no --step: the fullest step (step 0, three ops traced, not step 1's one)" 'test $rc -eq 0 && grep -q "memory: 4 B" "$tmp/mem0.svg" && test $(grep -c "time: " "$tmp/mem0.svg") -ge 3'
   "$viz" --db "$tmp/t.db" --color device "$foo" -o "$tmp/dev.svg"; rc=$?
   te "--color device: legend lists the CPU device" 'test $rc -eq 0 && grep -q "device:CPU:0" "$tmp/dev.svg"'
   "$viz" "$tmp/t.db" --color compute_time --expand-all -o "$tmp/db.svg"; rc=$?

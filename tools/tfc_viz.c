@@ -53,7 +53,7 @@ static void usage(FILE *f)
 		"      --color MODE      structure (default), op, device, compute_time, memory\n"
 		"      --db TRACE.db     trace database for colours and tooltips (time, memory)\n"
 		"      --run ID          run of the trace database (default: the newest)\n"
-		"      --step N          step of that run (default: its last traced step)\n"
+		"      --step N          step of that run (default: the one with the most ops traced)\n"
 		"      --partition DEV   only the ops that ran on device DEV (from --db; without\n"
 		"                        one, the ops that ask for DEV)\n"
 		"      --scale X         PNG/PDF scale (default 1)\n"

@@ -61,8 +61,10 @@ int vz_stats_load(vz_graph *g, const char *db_path, int64_t run_id, int64_t step
 		}
 	}
 	if (step < 0) {
-		step = one_int(db, "SELECT MAX(step) FROM node_stats WHERE run_id = ?1", run_id,
-			       &found);
+		/* The run's fullest step: the most ops traced, the last of equals (the
+		 * first steps of a run often hold initializers only). */
+		step = one_int(db, "SELECT step FROM node_stats WHERE run_id = ?1 GROUP BY step"
+				   " ORDER BY COUNT(*) DESC, step DESC LIMIT 1", run_id, &found);
 		if (!found) {
 			tfc_status_set(st, TFC_NOT_FOUND, "%s: run %lld has no traced steps", db_path,
 				       (long long)run_id);

@@ -1,9 +1,9 @@
 /*
  * stats.h: what a trace database says about a graph's ops: compute time, wall span,
- * memory and the device each ran on, for one run and step (the newest run and its
- * last step by default). Reads only the stable names of the trace database:
- * runs(id), steps(run_id, step), node_stats(...) and memory(...), with one
- * GROUP BY node_name query per relation.
+ * memory and the device each ran on, for one run and step (by default the newest run
+ * and its fullest step: the most ops traced, the last of equals). Reads only the
+ * stable names of the trace database: runs(id), node_stats(...) and memory(...),
+ * with one GROUP BY node_name query per relation.
  */
 #ifndef TFC_VIZ_STATS_H
 #define TFC_VIZ_STATS_H
@@ -15,7 +15,7 @@
 /*
  * Fills has_stats, time_us, start_us, end_us, bytes and placed of g's ops from the
  * database at db_path (opened read-only). run_id < 0: the newest run; step < 0: the
- * run's last step. *run_out / *step_out (may be NULL) receive the ones used. Returns
+ * run's fullest step. *run_out / *step_out (may be NULL) receive the ones used. Returns
  * the number of ops matched, -1 with st set (NotFound for a missing run or step,
  * InvalidArgument for a file that is not a trace database).
  */

@@ -34,7 +34,7 @@ typedef struct vz_options {
 	int radius;
 	vz_color_by color;
 	const char *db;           /* trace database (NULL: GRAPH itself when it is one) */
-	int64_t run_id, step;     /* -1: newest run, last step */
+	int64_t run_id, step;     /* -1: newest run, fullest step */
 	const char *partition;    /* only ops that ran on (or ask for) this device */
 	vz_params params;
 	double scale;             /* PNG/PDF scale (1: 1 px per layout unit) */
