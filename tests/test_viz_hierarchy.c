@@ -346,6 +346,48 @@ static void test_extraction(void)
 	tfc_status_free(st);
 }
 
+/* Out-degree: one source read by 12 of 20 chained ops (out-degree 12, the others 1):
+ * above Q3 + 4*IQR and the degree floor, it goes aside; with the floor raised to 13 it
+ * stays. */
+static void test_out_degree(void)
+{
+	vz_buf b;
+	vz_buf_init(&b);
+	node(&b, "src", "Foo", NULL);
+	node(&b, "m0", "Foo", NULL);
+	for (int i = 1; i < 20; i++) {
+		char n[16], in[40];
+		snprintf(n, sizeof(n), "m%d", i);
+		if (i <= 12)
+			snprintf(in, sizeof(in), "m%d,src", i - 1);
+		else
+			snprintf(in, sizeof(in), "m%d", i - 1);
+		node(&b, n, "Foo", in);
+	}
+	vz_graph *g = parse(b.data);
+	tfc_status *st = tfc_status_new();
+	vz_params p;
+	vz_params_default(&p);
+	p.series_min = 1000;
+	vz_hier *h = g ? vz_hier_new(g, &p, st) : NULL;
+	vz_scene *s = h ? draw(h) : NULL;
+	vz_node *src = h ? kid(h->root, "src") : NULL, *m3 = h ? kid(h->root, "m3") : NULL;
+	ok(src && src->aux, "out-degree 12 against quartiles of 1: the source goes aside");
+	ok(m3 && !m3->aux, "its consumers stay");
+	vz_scene_free(s);
+	vz_hier_free(h);
+	p.extract_min_degree = 13;
+	h = g ? vz_hier_new(g, &p, st) : NULL;
+	s = h ? draw(h) : NULL;
+	src = h ? kid(h->root, "src") : NULL;
+	ok(src && !src->aux, "extract_min_degree 13: the source stays");
+	vz_scene_free(s);
+	vz_hier_free(h);
+	vz_graph_free(g);
+	vz_buf_release(&b);
+	tfc_status_free(st);
+}
+
 static void test_bundles(void)
 {
 	const char *text =
@@ -420,6 +462,7 @@ int main(void)
 	test_op_and_scope();
 	test_series();
 	test_extraction();
+	test_out_degree();
 	test_bundles();
 	done_testing();
 	return exit_status();

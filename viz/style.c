@@ -108,6 +108,27 @@ static void count_visible(const vz_style *s, const vz_hier *h, const vz_node *n,
 		count_visible(s, h, n->kids[i], counts, maxv, visible && n->expanded);
 }
 
+/* The first drawn group of each hue, how many drawn groups use it, and whether a
+ * drawn group has no template. */
+static void template_examples(const vz_node *n, const vz_node **first, int *uses, bool *unique)
+{
+	if (n->kind == VZ_OP)
+		return;
+	if (n->parent) {
+		if (n->tmpl >= 0) {
+			int k = n->tmpl % 10;
+			if (!first[k])
+				first[k] = n;
+			uses[k]++;
+		} else {
+			*unique = true;
+		}
+	}
+	if (n->expanded)
+		for (int i = 0; i < n->n_kids; i++)
+			template_examples(n->kids[i], first, uses, unique);
+}
+
 vz_style *vz_style_new(const vz_hier *h, vz_color_by by, tfc_status *st)
 {
 	vz_style *s = calloc(1, sizeof(*s));
@@ -129,18 +150,28 @@ vz_style *vz_style_new(const vz_hier *h, vz_color_by by, tfc_status *st)
 		return s;
 	}
 	if (by == VZ_COLOR_STRUCTURE) {
+		/* One entry per hue the drawn groups use, named after its first group. */
+		const vz_node *first[10] = {0};
+		int uses[10] = {0};
+		bool unique = false;
+		template_examples(h->root, first, uses, &unique);
 		s->title = vz_strdup("structure");
-		int n = h->n_templates < 10 ? h->n_templates : 10;
-		s->items = calloc((size_t)n + 1, sizeof(*s->items));
+		s->items = calloc(11, sizeof(*s->items));
 		if (!s->items)
 			goto oom;
-		for (int i = 0; i < n; i++) {
-			s->items[i].label = vz_asprintf("same structure %d", i + 1);
-			s->items[i].fill = hsl(hues[i], 0.6, 0.85);
+		for (int i = 0; i < 10; i++) {
+			if (!first[i])
+				continue;
+			vz_legend_item *it = &s->items[s->n_items++];
+			it->label = uses[i] > 1 ? vz_asprintf("same structure as %s (%d)", first[i]->label,
+							      uses[i])
+						: vz_asprintf("same structure as %s", first[i]->label);
+			it->fill = hsl(hues[i], 0.6, 0.85);
 		}
-		s->items[n].label = vz_strdup("unique structure");
-		s->items[n].fill = gray;
-		s->n_items = n + 1;
+		if (unique) {
+			s->items[s->n_items].label = vz_strdup("unique structure");
+			s->items[s->n_items++].fill = gray;
+		}
 		tfc__strmap_clear(&counts);
 		return s;
 	}
