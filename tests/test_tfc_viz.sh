@@ -121,6 +121,19 @@ te "--hide-op Const,Identity: fewer ops, none of them Const" 'test $(titles "$tm
 te "--focus assign --radius 1: assign and its neighbours" 'test $rc -eq 0 && titles "$tmp/focus.svg" node | grep -qx assign && titles "$tmp/focus.svg" node | grep -qx foo'
 te "  and not the ops two hops away" 'test $(titles "$tmp/focus.svg" node | wc -l) -lt $("$viz" --expand-all "$foo" -o "$tmp/all.svg" && titles "$tmp/all.svg" node | wc -l)'
 
+# Names with characters XML and DOT must escape ('>' is legal in TensorFlow names).
+printf 'node { name: "a>b" op: "Foo" }\nnode { name: "s&t/c" op: "Foo" input: "a>b" }\n' >"$tmp/esc.pbtxt"
+"$viz" --expand-all "$tmp/esc.pbtxt" -o "$tmp/esc.svg"; rc=$?
+te "names with > and &: well-formed SVG titled a&gt;b and s&amp;t/c" 'test $rc -eq 0 && well_formed "$tmp/esc.svg" && grep -q "<title>a&gt;b</title>" "$tmp/esc.svg" && grep -q "<title>s&amp;t/c</title>" "$tmp/esc.svg"'
+"$viz" --expand-all "$tmp/esc.pbtxt" -o "$tmp/esc.dot"; rc=$?
+if command -v dot >/dev/null 2>&1; then
+  te "  and DOT that dot reads" 'test $rc -eq 0 && dot -Tsvg -o "$tmp/esc.dot.svg" "$tmp/esc.dot"'
+else
+  skip 1 "no dot"
+fi
+"$viz" --color op --expand-all "$sm" -o "$tmp/op.svg"; rc=$?
+te "--color op: the legend lists op types with their counts" 'test $rc -eq 0 && grep -q ">MatMul (1)<" "$tmp/op.svg" && grep -q ">op type<" "$tmp/op.svg"'
+
 # ---- colours from a trace database made by tfc-run
 if "$run" --trace full --db "$tmp/t.db" --init init --run assign --run foo:0 "$foo" >/dev/null 2>&1; then
   "$viz" --db "$tmp/t.db" --color compute_time "$foo" -o "$tmp/ct.svg" 2>"$tmp/err"; rc=$?
@@ -146,6 +159,16 @@ if "$run" --trace full --db "$tmp/t.db" --init init --run assign --run foo:0 "$f
   te "--run 99: NotFoundError, exit 1, no file" 'test $rc -eq 1 && one_line "$tmp/err" "NotFoundError: .*run 99" && test ! -e "$tmp/r99.svg"'
 else
   skip 12 "tfc-run could not trace"
+fi
+
+demo="$fx/tensorboard/tensorboard/plugins/graph/tf_graph/demo/data/graph.pbtxt"
+if [ -e "$demo" ]; then
+  "$viz" --partition /device:XLA_CPU:0 --expand-all "$demo" -o "$tmp/xla.svg"; rc=$?
+  te "--partition without a trace: the 96 ops that ask for XLA_CPU:0" 'test $rc -eq 0 && test $(grep -c "<g class=.node." "$tmp/xla.svg") -eq 96'
+  "$viz" --color device "$demo" -o "$tmp/devd.svg"; rc=$?
+  te "--color device without a trace: requested devices in the legend" 'test $rc -eq 0 && grep -q ">/job:localhost/replica:0/task:0/device:XLA_CPU:0 (96)<" "$tmp/devd.svg"'
+else
+  skip 2 "no TensorBoard demo graph"
 fi
 
 # ---- bad input: one clear line, exit 1, nothing left behind
