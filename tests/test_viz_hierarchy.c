@@ -433,6 +433,17 @@ static void test_bundles(void)
 	   ab ? ab->width : 0, ac ? ac->width : 0);
 	ok(ac && ac->width > 0.75 && ac->width < 12, "widths within TensorBoard's 0.75 .. 12 px");
 	vz_bundles_free(b, n > 0 ? n : 0);
+	/* Bridges: what leaves open group A at A/x and A/y, named at the level drawn. */
+	vz_bridge *br = NULL;
+	int rc = A ? vz_bridges(h, A, &br, st) : -1;
+	int ix = g ? vz_graph_find(g, "A/x") : -1, iy = g ? vz_graph_find(g, "A/y") : -1;
+	const vz_bridge *bx = rc == 0 && ix >= 0 ? &br[h->leaf[ix]->index] : NULL;
+	const vz_bridge *by = rc == 0 && iy >= 0 ? &br[h->leaf[iy]->index] : NULL;
+	ok(bx && bx->n_out == 3 && bx->n_in == 0, "A/x: 3 edges leave group A (to B twice, to C)");
+	ok(bx && bx->n_out_items == 2 && bx->out_to == B && bx->out_data,
+	   "  to 2 outside items, the first B, carrying data");
+	ok(by && by->n_out == 3 && by->n_out_items == 3, "A/y: 3 edges to B, D and E");
+	free(br);
 	/* Drawn: data solid, control dashed, reference with its own class. */
 	vz_scene *s = h ? draw(h) : NULL;
 	int dashed = 0, refs = 0, data = 0;

@@ -137,6 +137,90 @@ fail:
 	return -1;
 }
 
+/* The outside item holding leaf n, at the nearest level above g where it is drawn. */
+static const vz_node *outside_item(const vz_node *g, vz_node *n)
+{
+	for (const vz_node *a = g->parent; a; a = a->parent) {
+		vz_node *it = vz_child_holding(a, n);
+		if (it)
+			return it;
+	}
+	return NULL;
+}
+
+/* Counts one more edge to `it`: the first item is kept, distinct others counted. */
+static void count_item(const vz_node **first, int *n_items, const vz_node **seen, int *n_seen,
+		       const vz_node *it)
+{
+	if (!*first)
+		*first = it;
+	for (int i = 0; i < *n_seen; i++)
+		if (seen[i] == it)
+			return;
+	if (*n_seen < 9)
+		seen[(*n_seen)++] = it;
+	(*n_items)++;
+}
+
+int vz_bridges(const vz_hier *h, const vz_node *g, vz_bridge **out, tfc_status *st)
+{
+	const vz_graph *gr = h->graph;
+	int *ops = NULL, n_ops = 0, cap_ops = 0;
+	bool oom = false;
+	vz_bridge *br = calloc((size_t)g->n_kids + 1, sizeof(*br));
+	const vz_node **seen = calloc((size_t)g->n_kids * 18 + 1, sizeof(*seen));
+	int *n_seen = calloc((size_t)g->n_kids * 2 + 1, sizeof(int));
+	*out = NULL;
+	leaves(g, &ops, &n_ops, &cap_ops, &oom);
+	if (oom || !br || !seen || !n_seen || !h->out_start) {
+		free(ops);
+		free(br);
+		free(seen);
+		free(n_seen);
+		tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n_ops; i++) {
+		int o = ops[i];
+		vz_node *k = vz_child_holding(g, h->leaf[o]);
+		if (!k)
+			continue;
+		vz_bridge *b = &br[k->index];
+		const vz_op *op = &gr->ops[o];
+		for (int e = 0; e < op->n_in; e++) {
+			const vz_edge *ed = &gr->edges[op->first_in + e];
+			vz_node *sl = h->leaf[ed->src];
+			if (!sl || vz_child_holding(g, sl))
+				continue;
+			const vz_node *it = outside_item(g, sl);
+			if (!it)
+				continue;
+			b->n_in++;
+			b->in_data |= ed->kind != VZ_EDGE_CONTROL;
+			count_item(&b->in_from, &b->n_in_items, seen + 18 * k->index,
+				   &n_seen[2 * k->index], it);
+		}
+		for (int e = h->out_start[o]; e < h->out_start[o + 1]; e++) {
+			const vz_edge *ed = &gr->edges[h->out_edge[e]];
+			vz_node *dl = h->leaf[ed->dst];
+			if (!dl || vz_child_holding(g, dl))
+				continue;
+			const vz_node *it = outside_item(g, dl);
+			if (!it)
+				continue;
+			b->n_out++;
+			b->out_data |= ed->kind != VZ_EDGE_CONTROL;
+			count_item(&b->out_to, &b->n_out_items, seen + 18 * k->index + 9,
+				   &n_seen[2 * k->index + 1], it);
+		}
+	}
+	free(ops);
+	free(seen);
+	free(n_seen);
+	*out = br;
+	return 0;
+}
+
 const char *vz_bundle_label(const vz_bundle *b, char *buf, size_t n)
 {
 	int t = b->n_data + b->n_ref;

@@ -28,6 +28,20 @@ typedef struct vz_bundle {
 int vz_bundles(const vz_hier *h, const vz_node *g, vz_bundle **out, tfc_status *st);
 void vz_bundles_free(vz_bundle *b, int n);
 
+/* What crosses the border of an open group at one of its items: edges from outside
+ * into it (in) and from it to outside (out), and the outside item at the nearest
+ * level where it is drawn (TensorBoard's bridge paths, drawn as short stubs). */
+typedef struct vz_bridge {
+	int n_in, n_out;             /* edges */
+	const vz_node *in_from, *out_to; /* the first outside item each way */
+	int n_in_items, n_out_items; /* distinct outside items (at most 9 counted apart) */
+	bool in_data, out_data;      /* some of them carry data (else control only) */
+} vz_bridge;
+
+/* Fills *out (caller frees) with one vz_bridge per kid of open group g (g not the
+ * root); returns 0, -1 with st set when memory runs out. */
+int vz_bridges(const vz_hier *h, const vz_node *g, vz_bridge **out, tfc_status *st);
+
 /* The label of a bundle: its shape, "N tensors", or "" (buf of n bytes). */
 const char *vz_bundle_label(const vz_bundle *b, char *buf, size_t n);
 

@@ -78,6 +78,8 @@ void vz_hier_free(vz_hier *h)
 		return;
 	node_free(h->root);
 	free(h->leaf);
+	free(h->out_start);
+	free(h->out_edge);
 	if (h->by_name) {
 		tfc__strmap_clear(h->by_name);
 		free(h->by_name);
@@ -362,6 +364,7 @@ vz_hier *vz_hier_new(vz_graph *g, const vz_params *p, tfc_status *st)
 	struct tfc__strmap scopes, sigs;
 	vz_hier *h = calloc(1, sizeof(*h));
 	char *path = NULL;
+	int *fill = NULL;
 	tfc__strmap_init(&scopes, false);
 	tfc__strmap_init(&sigs, false);
 	if (!h)
@@ -435,12 +438,29 @@ vz_hier *vz_hier_new(vz_graph *g, const vz_params *p, tfc_status *st)
 	if (!fold_all(h, h->root))
 		goto oom;
 	finish(h, h->root, 0);
+	/* Out edges per op (the graph keeps in edges only). */
+	h->out_start = calloc((size_t)g->n_ops + 1, sizeof(int));
+	h->out_edge = malloc(((size_t)g->n_edges + 1) * sizeof(int));
+	fill = calloc((size_t)g->n_ops + 1, sizeof(int));
+	if (!h->out_start || !h->out_edge || !fill)
+		goto oom;
+	for (int e = 0; e < g->n_edges; e++)
+		h->out_start[g->edges[e].src + 1]++;
+	for (int i = 0; i < g->n_ops; i++)
+		h->out_start[i + 1] += h->out_start[i];
+	for (int e = 0; e < g->n_edges; e++) {
+		int src = g->edges[e].src;
+		h->out_edge[h->out_start[src] + fill[src]++] = e;
+	}
+	free(fill);
+	fill = NULL;
 	free(path);
 	tfc__strmap_clear(&scopes);
 	tfc__strmap_clear(&sigs);
 	return h;
 oom:
 	free(path);
+	free(fill);
 	tfc__strmap_clear(&scopes);
 	tfc__strmap_clear(&sigs);
 	vz_hier_free(h);

@@ -75,6 +75,8 @@ typedef struct vz_hier {
 	int n_templates;
 	int n_groups;      /* scopes and series */
 	void *by_name;     /* group name -> node (internal) */
+	int *out_start;    /* op i's out edges: out_edge[out_start[i] .. out_start[i+1]) */
+	int *out_edge;     /* edge indexes */
 } vz_hier;
 
 /* Builds the tree over the graph's ops that are not hidden. Caller frees. */

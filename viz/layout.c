@@ -17,6 +17,7 @@ void vz_layout_free(vz_layout *l)
 	if (!l)
 		return;
 	vz_bundles_free(l->b, l->n_b);
+	free(l->bridges);
 	free(l);
 }
 
@@ -58,6 +59,7 @@ static int quiet(char *msg)
 struct ctx {
 	GVC_t *gvc;
 	const char *rankdir;
+	vz_rankdir dir;
 	tfc_status *st;
 	int failed;
 };
@@ -110,6 +112,11 @@ static void layout_group(struct ctx *c, vz_hier *h, vz_node *g)
 		return;
 	}
 	vz_extract(h, g, l->b, l->n_b);
+	l->dir = c->dir;
+	if (g->parent && vz_bridges(h, g, &l->bridges, c->st) < 0) {
+		c->failed = 1;
+		return;
+	}
 	int n_core = 0, n_linked = 0;
 	char *linked = calloc((size_t)g->n_kids + 1, 1);
 	if (!linked) {
@@ -298,6 +305,7 @@ void vz_layout_tree(vz_hier *h, vz_rankdir dir, tfc_status *st)
 	pthread_once(&gvc_once, make_gvc);
 	c.gvc = the_gvc;
 	c.rankdir = dir == VZ_RANK_TB ? "TB" : dir == VZ_RANK_LR ? "LR" : "BT";
+	c.dir = dir;
 	c.st = st;
 	agusererrf old = agseterrf(quiet);
 	if (!c.gvc) {

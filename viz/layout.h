@@ -22,15 +22,17 @@
 #define VZ_LABEL_BAND 20.0  /* band on top of an open group for its label */
 #define VZ_AUX_GAP 30.0     /* core graph to the auxiliary column */
 
+typedef enum vz_rankdir { VZ_RANK_BT = 0, VZ_RANK_TB = 1, VZ_RANK_LR = 2 } vz_rankdir;
+
 struct vz_layout {
 	vz_bundle *b; /* drawn bundles of this group (from vz_bundles) */
 	int n_b;
 	double core_w, core_h; /* size of the core graph */
 	int n_aux;
 	double aux_x;          /* left of the auxiliary column, relative to the corner */
+	vz_bridge *bridges;    /* per kid: what crosses the group's border (NULL at the root) */
+	vz_rankdir dir;        /* the layout's direction */
 };
-
-typedef enum vz_rankdir { VZ_RANK_BT = 0, VZ_RANK_TB = 1, VZ_RANK_LR = 2 } vz_rankdir;
 
 /* Estimated width in px of text at size px (sans-serif). */
 double vz_text_width(const char *s, double px);

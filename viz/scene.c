@@ -237,6 +237,44 @@ static void item(vz_scene *s, const vz_hier *h, const vz_style *st, const vz_nod
 	end(s);
 }
 
+/* Edges that cross an open group's border at item k: a short stub on the side the
+ * data comes from (in) or goes to (out), named after the item at the other end. */
+static void bridge_stubs(vz_scene *s, const vz_node *k, const vz_bridge *b, vz_rankdir dir,
+			 double gx, double gy)
+{
+	double cx = gx + k->x, cy = gy + k->y;
+	char lab[160], title[512];
+	for (int way = 0; way < 2; way++) {
+		int n = way ? b->n_out : b->n_in, items = way ? b->n_out_items : b->n_in_items;
+		const vz_node *other = way ? b->out_to : b->in_from;
+		if (!n || !other)
+			continue;
+		/* BT: inputs below, outputs above; TB the other way; LR: left, right. */
+		double dx = 0, dy = 0;
+		if (dir == VZ_RANK_LR)
+			dx = way ? 1 : -1;
+		else
+			dy = (dir == VZ_RANK_BT) == (way == 0) ? 1 : -1;
+		double x1 = cx + dx * k->w / 2, y1 = cy + dy * k->h / 2;
+		double x2 = x1 + dx * 12, y2 = y1 + dy * 12;
+		if (items > 1)
+			snprintf(lab, sizeof(lab), "%s %s +%d", way ? "to" : "from", other->label, items - 1);
+		else
+			snprintf(lab, sizeof(lab), "%s %s", way ? "to" : "from", other->label);
+		snprintf(title, sizeof(title), way ? "%s \xe2\x86\x92 %s" : "%2$s \xe2\x86\x92 %1$s",
+			 k->name, other->name);
+		begin(s, "edge bridge", title, false);
+		bool control = !(way ? b->out_data : b->in_data);
+		if (way)
+			line(s, x1, y1, x2, y2, stub_gray, 0.75, control, 1);
+		else
+			line(s, x2, y2, x1, y1, stub_gray, 0.75, control, 1);
+		text(s, x2 + (dx < 0 ? -2 : 2), y2 + (dy > 0 ? 8 : dy < 0 ? -2 : 3), lab, 7,
+		     dx < 0 ? 2 : 0, stub_gray);
+		end(s);
+	}
+}
+
 static void walk(vz_scene *s, const vz_hier *h, const vz_style *st, const vz_node *g,
 		 double gx, double gy)
 {
@@ -316,6 +354,8 @@ static void walk(vz_scene *s, const vz_hier *h, const vz_style *st, const vz_nod
 		end(s);
 	}
 	free(n_stubs);
+	for (int i = 0; l->bridges && i < g->n_kids; i++)
+		bridge_stubs(s, g->kids[i], &l->bridges[i], l->dir, gx, gy);
 	for (int i = 0; i < g->n_kids; i++)
 		item(s, h, st, g->kids[i], gx, gy);
 }
