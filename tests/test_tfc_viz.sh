@@ -83,6 +83,8 @@ t "  labels are <text>" grep -q '<text[^>]*>outer</text>' "$tmp/ns.svg"
 t "expand-all: scopes outer, outer/inner, outer/inner_1" test "$(titles "$tmp/nsx.svg" scope | tr '\n' ' ')" = "outer outer/inner outer/inner_1 "
 t "  and all six ops" test "$(titles "$tmp/nsx.svg" node | tr '\n' ' ')" = "c c_1 outer/c outer/c_1 outer/inner/c outer/inner_1/c "
 t "  well-formed XML" well_formed "$tmp/nsx.svg"
+"$viz" --expand-all - -o "$tmp/stdin.svg" <"$ns"; rc=$?
+te "GRAPH '-' reads a GraphDef on standard input" 'test $rc -eq 0 && test "$(titles "$tmp/stdin.svg" node)" = "$(titles "$tmp/nsx.svg" node)"'
 "$viz" --expand outer "$ns" -o "$tmp/ns1.svg"
 te "--expand outer: outer's ops drawn, inner groups closed" 'titles "$tmp/ns1.svg" node | grep -qx outer/c && ! titles "$tmp/ns1.svg" node | grep -qx outer/inner/c && titles "$tmp/ns1.svg" scope | grep -qx outer/inner'
 "$viz" --expand outer/inner_1 "$ns" -o "$tmp/ns2.svg"

@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"high-degree nodes and NoOps in an auxiliary column, edges bundled between groups.\n"
 		"\n"
 		"  GRAPH                 GraphDef (.pb/.pbtxt), MetaGraphDef, SavedModel directory,\n"
-		"                        TensorBoard events file, or a trace database (a run's graph)\n"
+		"                        TensorBoard events file, a trace database (a run's graph),\n"
+		"                        or '-': a GraphDef on standard input\n"
 		"  -o, --output OUT      the picture; its extension picks the format\n"
 		"      --depth N         open the groups down to level N (default 0: top-level\n"
 		"                        groups closed)\n"
@@ -147,7 +148,11 @@ int main(int argc, char **argv)
 	long v;
 	double d;
 	const char **expand = calloc((size_t)argc + 1, sizeof(char *));
-	const char **hide = calloc((size_t)argc * 4 + 1, sizeof(char *));
+	size_t n_commas = 0;
+	for (int i = 1; i < argc; i++)
+		for (const char *p = argv[i]; *p; p++)
+			n_commas += *p == ',';
+	const char **hide = calloc((size_t)argc + n_commas + 1, sizeof(char *));
 	char **hide_bufs = calloc((size_t)argc + 1, sizeof(char *));
 	int n_hide_bufs = 0;
 	tfc_status *st = tfc_status_new();
@@ -201,7 +206,7 @@ int main(int argc, char **argv)
 				break;
 			hide_bufs[n_hide_bufs++] = copy;
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-				if (*t && o.n_hide < argc * 4)
+				if (*t)
 					hide[o.n_hide++] = t;
 			break;
 		}

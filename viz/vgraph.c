@@ -473,6 +473,28 @@ vz_graph *vz_graph_load(const char *path, int64_t run_id, tfc_status *st)
 	vz_graph *g = NULL;
 	const char *source = "graph";
 	struct stat sb;
+	if (strcmp(path, "-") == 0) {
+		/* A GraphDef on standard input. */
+		vz_buf in;
+		char chunk[65536];
+		size_t n;
+		vz_buf_init(&in);
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			vz_buf_add(&in, chunk, n);
+		if (in.oom) {
+			vz_buf_release(&in);
+			tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory reading standard input");
+			return NULL;
+		}
+		g = vz_graph_from_bytes(in.data ? in.data : "", in.len, st);
+		vz_buf_release(&in);
+		if (g && g->n_ops == 0) {
+			tfc_status_set(st, TFC_INVALID_ARGUMENT, "standard input: the graph is empty (no nodes)");
+			vz_graph_free(g);
+			return NULL;
+		}
+		return g;
+	}
 	if (stat(path, &sb) != 0) {
 		tfc_status_set(st, TFC_NOT_FOUND, "%s: no such file or directory", path);
 		return NULL;

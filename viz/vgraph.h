@@ -58,7 +58,7 @@ typedef struct vz_graph {
 vz_graph *vz_graph_from_tfc(const tfc_graph *g, tfc_status *st);
 
 /*
- * Reads a graph from `path`: a GraphDef, MetaGraphDef, SavedModel (file or folder),
+ * Reads a graph from `path` ("-": a GraphDef on standard input): a GraphDef, MetaGraphDef, SavedModel (file or folder),
  * a TensorBoard events file (its first graph_def, else its first meta_graph_def) or
  * a trace database (the graph of run `run_id`, or of the newest run when run_id < 0).
  * Returns NULL with st set (NotFound, InvalidArgument, DataLoss...) on failure; an
