@@ -78,4 +78,14 @@ void tfc_kernel_error(struct tfc_kernel_ctx *ctx, tfc_code code, const char *fmt
 /* The dtype of attr `name` of the node (TFC_DTYPE_INVALID if absent). */
 tfc_dtype tfc_kernel_attr_type(const tfc_operation *op, const char *name);
 
+/* ---- intra-op parallelism (kernels/parallel.c) */
+
+/* Runs fn(arg, begin, end) over contiguous chunks that cover [0, n), on up to
+ * `threads` threads (the caller's included) of a process-wide worker pool whose
+ * threads are created on first need. Chunks hold at least min_chunk items, so work
+ * below 2 * min_chunk runs on the calling thread alone; threads <= 1 does too.
+ * Returns when every chunk has run. fn must not call tfc_parallel_for itself. */
+typedef void (*tfc_parallel_fn)(void *arg, int64_t begin, int64_t end);
+void tfc_parallel_for(int threads, int64_t n, int64_t min_chunk, tfc_parallel_fn fn, void *arg);
+
 #endif /* TFC_KERNEL_H */

@@ -75,23 +75,44 @@ bool tfc__bcast_init(struct tfc__bcast *bc, const tfc_shape *a, const tfc_shape 
 void tfc__bcast_run(const struct tfc__bcast *bc, tfc__bcast_fn fn, const void *a,
 		    const void *b, void *out, size_t esz)
 {
-	if (bc->n == 0)
+	tfc__bcast_run_range(bc, fn, a, b, out, esz, esz, 0, bc->n);
+}
+
+void tfc__bcast_run_range(const struct tfc__bcast *bc, tfc__bcast_fn fn, const void *a,
+			  const void *b, void *out, size_t esz, size_t out_esz, int64_t begin,
+			  int64_t end)
+{
+	if (end > bc->n)
+		end = bc->n;
+	if (begin >= end)
 		return;
 	const char *pa = a, *pb = b;
 	char *po = out;
 	int last = bc->rank - 1;
 	int64_t inner = bc->dims[last];
-	if (last == 0) {
-		fn(pa, bc->sa[0], pb, bc->sb[0], po, inner);
-		return;
-	}
-	/* An odometer over the outer dimensions; oa and ob are element offsets. */
+	/* The odometer at output element `begin`: idx over the outer dimensions, pos
+	 * inside the innermost run; oa and ob are element offsets. */
 	int64_t idx[TFC_MAX_RANK] = {0};
-	int64_t oa = 0, ob = 0, oo = 0;
+	int64_t pos = begin % inner, q = begin / inner;
+	int64_t oa = pos * bc->sa[last], ob = pos * bc->sb[last], oo = begin;
+	for (int d = last - 1; d >= 0; d--) {
+		idx[d] = q % bc->dims[d];
+		q /= bc->dims[d];
+		oa += idx[d] * bc->sa[d];
+		ob += idx[d] * bc->sb[d];
+	}
 	for (;;) {
+		int64_t len = inner - pos;
+		if (len > end - oo)
+			len = end - oo;
 		fn(pa + (size_t)oa * esz, bc->sa[last], pb + (size_t)ob * esz, bc->sb[last],
-		   po + (size_t)oo * esz, inner);
-		oo += inner;
+		   po + (size_t)oo * out_esz, len);
+		oo += len;
+		if (oo >= end)
+			return;
+		oa -= pos * bc->sa[last];
+		ob -= pos * bc->sb[last];
+		pos = 0;
 		int d = last - 1;
 		for (; d >= 0; d--) {
 			oa += bc->sa[d];

@@ -34,4 +34,11 @@ bool tfc__bcast_init(struct tfc__bcast *bc, const tfc_shape *a, const tfc_shape 
 void tfc__bcast_run(const struct tfc__bcast *bc, tfc__bcast_fn fn, const void *a,
 		    const void *b, void *out, size_t esz);
 
+/* Calls fn over output elements [begin, end) only; a and b have elements of esz
+ * bytes, out of out_esz (a comparison writes bools). Disjoint ranges may run on
+ * different threads at once. */
+void tfc__bcast_run_range(const struct tfc__bcast *bc, tfc__bcast_fn fn, const void *a,
+			  const void *b, void *out, size_t esz, size_t out_esz, int64_t begin,
+			  int64_t end);
+
 #endif /* TFC_BROADCAST_H */

@@ -136,3 +136,81 @@ tfc_tensor *tfc__kernel_share_input(struct tfc_kernel_ctx *ctx, int k, int i,
 	ctx->outputs[i] = t;
 	return t;
 }
+
+float tfc__kernel_attr_float(const tfc_operation *op, const char *name, float dflt)
+{
+	const Tensorflow__AttrValue *v = tfc__op_attr(op, name);
+	if (!v || v->value_case != TENSORFLOW__ATTR_VALUE__VALUE_F)
+		return dflt;
+	return v->f;
+}
+
+bool tfc__kernel_attr_str_is(const tfc_operation *op, const char *name, const char *want,
+			     bool dflt)
+{
+	const Tensorflow__AttrValue *v = tfc__op_attr(op, name);
+	if (!v || v->value_case != TENSORFLOW__ATTR_VALUE__VALUE_S)
+		return dflt;
+	size_t n = strlen(want);
+	return v->s.len == n && memcmp(v->s.data, want, n) == 0;
+}
+
+int tfc__kernel_attr_ints(const tfc_operation *op, const char *name, int64_t *out, int max)
+{
+	const Tensorflow__AttrValue *v = tfc__op_attr(op, name);
+	if (!v || v->value_case != TENSORFLOW__ATTR_VALUE__VALUE_LIST || !v->list)
+		return -1;
+	int n = (int)v->list->n_i;
+	for (int i = 0; i < n && i < max; i++)
+		out[i] = v->list->i[i];
+	return n;
+}
+
+bool tfc__kernel_inputs_ok(struct tfc_kernel_ctx *ctx, int n, tfc_dtype dt)
+{
+	for (int k = 0; k < n; k++) {
+		const tfc_tensor *t = k < ctx->n_inputs ? ctx->inputs[k] : NULL;
+		if (!t) {
+			tfc_kernel_error(ctx, TFC_INTERNAL, "Input %d of %s is missing", k,
+					 ctx->op->type);
+			return false;
+		}
+		if (dt != TFC_DTYPE_INVALID && t->dtype != dt) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Input %d of %s has dtype %s, expected %s", k, ctx->op->type,
+					 tfc_dtype_name(t->dtype), tfc_dtype_name(dt));
+			return false;
+		}
+	}
+	return true;
+}
+
+tfc_tensor *tfc__kernel_output_like(struct tfc_kernel_ctx *ctx, int k, int i, tfc_dtype dtype,
+				    const int64_t *dims, int rank)
+{
+	const tfc_tensor *in = k >= 0 && k < ctx->n_inputs ? ctx->inputs[k] : NULL;
+	if (in && in->dtype == dtype && tfc_kernel_can_reuse(ctx, k)) {
+		tfc_shape s = tfc_shape_make(rank, dims);
+		if (tfc_shape_num_elements(&s) == in->n_elems) {
+			if (s.rank == in->shape.rank &&
+			    memcmp(s.dims, in->shape.dims, sizeof(int64_t) * (size_t)rank) == 0) {
+				tfc_kernel_forward_input(ctx, k, i);
+				return ctx->outputs[i];
+			}
+			return tfc__kernel_share_input(ctx, k, i, dims, rank);
+		}
+	}
+	return tfc_kernel_alloc_output(ctx, i, dtype, dims, rank);
+}
+
+bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *out)
+{
+	if (axis < -rank || axis >= rank) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected dimension in the range [%d, %d), but got %lld", -rank,
+				 rank, (long long)axis);
+		return false;
+	}
+	*out = (int)(axis < 0 ? axis + rank : axis);
+	return true;
+}

@@ -18,6 +18,8 @@ extern const struct tfc_kernel_def tfc__random_kernels[];
 extern const struct tfc_kernel_def tfc__string_kernels[];
 extern const struct tfc_kernel_def tfc__state_kernels[];
 extern const struct tfc_kernel_def tfc__io_kernels[];
+extern const struct tfc_kernel_def tfc__cwise_unary_kernels[];
+extern const struct tfc_kernel_def tfc__cwise_misc_kernels[];
 
 /* True when the kernel may write its output into input k's buffer: input k is a plain
  * (non-ref) dense tensor whose only reference is the one the executor handed this
@@ -48,5 +50,36 @@ static inline const char *tfc__kshape(const tfc_shape *s, char *buf, size_t n)
 bool tfc__kernel_attr_bool(const tfc_operation *op, const char *name, bool dflt);
 /* An int attr of the node, or dflt when absent. */
 int64_t tfc__kernel_attr_int(const tfc_operation *op, const char *name, int64_t dflt);
+
+/* A float attr of the node, or dflt when absent. */
+float tfc__kernel_attr_float(const tfc_operation *op, const char *name, float dflt);
+/* True when string attr `name` is `want`; dflt when the attr is absent. */
+bool tfc__kernel_attr_str_is(const tfc_operation *op, const char *name, const char *want,
+			     bool dflt);
+/* The int-list attr `name`: up to max values into out; returns the list's length, -1
+ * when absent. */
+int tfc__kernel_attr_ints(const tfc_operation *op, const char *name, int64_t *out, int max);
+
+/* Reads element i of an int32 or int64 tensor. */
+static inline int64_t tfc__kint(const tfc_tensor *t, int64_t i)
+{
+	if (t->dtype == TFC_INT32)
+		return ((const int32_t *)tfc_tensor_data(t))[i];
+	return ((const int64_t *)tfc_tensor_data(t))[i];
+}
+
+/* Checks that inputs [0, n) are present; when dt is not TFC_DTYPE_INVALID, also that
+ * each is of dtype dt. False with ctx->st set (InvalidArgument for a wrong dtype). */
+bool tfc__kernel_inputs_ok(struct tfc_kernel_ctx *ctx, int n, tfc_dtype dt);
+
+/* Output i of the given dtype and dims: input k's buffer when it may be reused
+ * (tfc_kernel_can_reuse) and matches in dtype and element count, else a new tensor. */
+tfc_tensor *tfc__kernel_output_like(struct tfc_kernel_ctx *ctx, int k, int i, tfc_dtype dtype,
+				    const int64_t *dims, int rank);
+
+/* Normalizes axis against rank (negative counts from the end). False with ctx->st set
+ * to InvalidArgument "Expected dimension in the range [-r, r), but got a" if out of
+ * range. */
+bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *out);
 
 #endif /* TFC_KERNELS_H */

@@ -16,9 +16,21 @@ libtfcbase_la_SOURCES += \
 	kernels/random_kernels.c \
 	kernels/string_kernels.c \
 	kernels/state_kernels.c \
-	kernels/io_kernels.c
+	kernels/io_kernels.c \
+	kernels/parallel.c \
+	kernels/cwise_unary.c \
+	kernels/cwise_misc.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
 # <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;
 # kernels.h for the tests that drive kernels directly.
 AM_CPPFLAGS += $(OPENBLAS_CFLAGS) -I$(top_srcdir)/kernels
+
+# Kernel tests: reference values from TensorFlow (tests/tf/gen_kernel_refs.py writes
+# tests/data/kernels/), bad input, threads.
+KERNEL_TESTS = tests/test_kernels_cwise
+check_PROGRAMS += $(KERNEL_TESTS)
+TESTS += $(KERNEL_TESTS)
+noinst_HEADERS += tests/kernel_ref.h
+EXTRA_DIST += tests/tf/gen_kernel_refs.py tests/data/kernels
+tests_test_kernels_cwise_LDADD = libtfccore.la
