@@ -214,3 +214,75 @@ bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *o
 	*out = (int)(axis < 0 ? axis + rank : axis);
 	return true;
 }
+
+void tfc__strides(const tfc_shape *s, int64_t *str)
+{
+	int64_t k = 1;
+	for (int d = s->rank - 1; d >= 0; d--) {
+		str[d] = k;
+		k *= s->dims[d];
+	}
+}
+
+/* Copies n elements with element strides ds and ss. */
+static void copy_run(tfc_tensor *dst, int64_t d, const tfc_tensor *src, int64_t s, int64_t n,
+		     int64_t ds, int64_t ss, size_t esz)
+{
+	if (dst->dtype == TFC_STRING) {
+		for (int64_t i = 0; i < n; i++) {
+			const tfc_tstring *t = tfc_tensor_string(src, s + i * ss);
+			tfc_tensor_set_string(dst, d + i * ds, t->ptr, t->len, NULL);
+		}
+		return;
+	}
+	char *dp = (char *)tfc_tensor_data(dst) + (size_t)d * esz;
+	const char *sp = (const char *)tfc_tensor_data(src) + (size_t)s * esz;
+	if (ds == 1 && ss == 1) {
+		memcpy(dp, sp, (size_t)n * esz);
+		return;
+	}
+	switch (esz) {
+	case 4:
+		for (int64_t i = 0; i < n; i++)
+			memcpy(dp + i * ds * 4, sp + i * ss * 4, 4);
+		break;
+	case 8:
+		for (int64_t i = 0; i < n; i++)
+			memcpy(dp + i * ds * 8, sp + i * ss * 8, 8);
+		break;
+	default:
+		for (int64_t i = 0; i < n; i++)
+			memcpy(dp + i * ds * (int64_t)esz, sp + i * ss * (int64_t)esz, esz);
+	}
+}
+
+void tfc__copy_strided(tfc_tensor *dst, int64_t dst_off, const tfc_tensor *src, int64_t src_off,
+		       int rank, const int64_t *dims, const int64_t *dstr, const int64_t *sstr)
+{
+	size_t esz = tfc__elem_size(dst->dtype);
+	for (int d = 0; d < rank; d++)
+		if (dims[d] == 0)
+			return;
+	if (rank == 0) {
+		copy_run(dst, dst_off, src, src_off, 1, 1, 1, esz);
+		return;
+	}
+	int last = rank - 1;
+	int64_t idx[TFC_MAX_RANK] = {0};
+	int64_t doff = dst_off, soff = src_off;
+	for (;;) {
+		copy_run(dst, doff, src, soff, dims[last], dstr[last], sstr[last], esz);
+		int d = last - 1;
+		for (; d >= 0; d--) {
+			doff += dstr[d];
+			soff += sstr[d];
+			if (++idx[d] < dims[d])
+				break;
+			doff -= dstr[d] * dims[d];
+			soff -= sstr[d] * dims[d];
+			idx[d] = 0;
+		}
+		if (d < 0)
+			return;
+	}
+}

@@ -20,6 +20,35 @@ extern const struct tfc_kernel_def tfc__state_kernels[];
 extern const struct tfc_kernel_def tfc__io_kernels[];
 extern const struct tfc_kernel_def tfc__cwise_unary_kernels[];
 extern const struct tfc_kernel_def tfc__cwise_misc_kernels[];
+extern const struct tfc_kernel_def tfc__reduction_kernels[];
+extern const struct tfc_kernel_def tfc__array_shape_kernels[];
+extern const struct tfc_kernel_def tfc__array_slice_kernels[];
+extern const struct tfc_kernel_def tfc__array_gather_kernels[];
+extern const struct tfc_kernel_def tfc__nn_act_kernels[];
+extern const struct tfc_kernel_def tfc__conv_kernels[];
+extern const struct tfc_kernel_def tfc__pooling_kernels[];
+extern const struct tfc_kernel_def tfc__batchnorm_kernels[];
+extern const struct tfc_kernel_def tfc__training_kernels[];
+
+/* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
+ * pointer). */
+static inline size_t tfc__elem_size(tfc_dtype dt)
+{
+	if (dt == TFC_STRING)
+		return sizeof(tfc_tstring);
+	if (dt == TFC_RESOURCE)
+		return sizeof(void *);
+	return tfc_dtype_size(dt);
+}
+
+/* The general copy of the array kernels: for every index (i0..i{rank-1}) of dims,
+ * dst[dst_off + sum i_d * dstr[d]] = src[src_off + sum i_d * sstr[d]] (element
+ * offsets and strides, which may be 0; strings are deep-copied). dst and src have one
+ * dtype. Runs where both innermost strides are 1 are copied with memcpy. */
+void tfc__copy_strided(tfc_tensor *dst, int64_t dst_off, const tfc_tensor *src, int64_t src_off,
+		       int rank, const int64_t *dims, const int64_t *dstr, const int64_t *sstr);
+/* Row-major element strides of shape s into str. */
+void tfc__strides(const tfc_shape *s, int64_t *str);
 
 /* True when the kernel may write its output into input k's buffer: input k is a plain
  * (non-ref) dense tensor whose only reference is the one the executor handed this

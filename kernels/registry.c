@@ -11,7 +11,8 @@ static const struct tfc_kernel_def *const families[] = {
 	tfc__const_kernels,  tfc__math_kernels,   tfc__matmul_kernels, tfc__nn_kernels,
 	tfc__array_kernels,  tfc__random_kernels, tfc__string_kernels, tfc__state_kernels,
 	tfc__io_kernels,     tfc__cwise_unary_kernels, tfc__cwise_misc_kernels,
-	NULL,
+	tfc__reduction_kernels, tfc__array_shape_kernels, tfc__array_slice_kernels,
+	tfc__array_gather_kernels, NULL,
 };
 
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;

@@ -56,7 +56,8 @@ class Writer:
         pnames = list(inspect.signature(getattr(tf.raw_ops, op)).parameters)
         for arg, v in zip(pnames, inputs):
             kw[arg] = [tf.constant(x) for x in v] if isinstance(v, list) else tf.constant(v)
-        kw.update(attrs)
+        alias = {'squeeze_dims': 'axis'}  # Python spellings of OpDef attr names
+        kw.update({(alias.get(k, k) if k not in pnames else k): v for k, v in attrs.items()})
         res = getattr(tf.raw_ops, op)(**kw)
         if isinstance(res, tf.Tensor):
             outs = [res]
@@ -180,10 +181,127 @@ def cwise(w):
     w.case('SelectV2_bcast2', 'SelectV2', [np.array([[True], [False]]), r(2, 3, dt=F64), r(3, dt=F64)])
 
 
+def reductions(w):
+    ax = lambda *a: np.array(a, I32)
+    for dt, sfx in ((F32, 'f32'), (F64, 'f64'), (I32, 'i32'), (I64, 'i64')):
+        x = r(2, 3, 4, dt=dt) if dt in (F32, F64) else ri(2, 3, 4, dt=dt)
+        for op in ('Sum', 'Mean', 'Max', 'Min', 'Prod'):
+            for k, (axes, keep) in enumerate(((ax(1), False), (ax(0, 2), True), (ax(-1), False),
+                                              (ax(0, 1, 2), False), (ax(), False), (np.array(2, I32), True),
+                                              (ax(0), False), (ax(1, 2), False), (ax(0, 1), True),
+                                              (np.array([-3, 2], I64), False))):
+                w.case('%s_%s_%d' % (op, sfx, k), op, [x, axes], {'keep_dims': keep})
+        for op in ('ArgMax', 'ArgMin'):
+            for k, d in enumerate((0, 1, -1)):
+                w.case('%s_%s_%d' % (op, sfx, k), op, [x, np.array(d, I32)])
+            w.case('%s_%s_i32out' % (op, sfx), op, [x, np.array(2, I64)], {'output_type': tf.int32})
+    w.case('Sum_empty', 'Sum', [np.zeros((0, 3), F32), ax(0)])
+    w.case('Max_empty_f32', 'Max', [np.zeros((2, 0), F32), ax(1)])
+    w.case('Sum_big_rows', 'Sum', [r(64, 700), ax(1)], tol=(1e-4, 1e-4))
+    w.case('Sum_big_cols', 'Sum', [r(700, 64), ax(0)], tol=(1e-4, 1e-4))
+    w.case('Mean_4d', 'Mean', [r(2, 3, 4, 5), ax(0, 2)])
+    w.case('Max_4d', 'Max', [r(2, 3, 4, 5), ax(1, 3)], {'keep_dims': True})
+    b = rng.rand(3, 4) > 0.3
+    for op in ('All', 'Any'):
+        for k, (axes, keep) in enumerate(((ax(1), False), (ax(0), True), (ax(0, 1), False), (ax(), False))):
+            w.case('%s_%d' % (op, k), op, [b, axes], {'keep_dims': keep})
+
+
+def arrays(w):
+    x = r(2, 3, 4)
+    xi = ri(2, 3, 4)
+    for dt, sfx, v in ((F32, 'f32', x), (I32, 'i32', xi), (F64, 'f64', x.astype(F64)), (I64, 'i64', xi.astype(I64)), (B, 'bool', xi > 0)):
+        w.case('Transpose_%s' % sfx, 'Transpose', [v, np.array([2, 0, 1], I32)])
+        w.case('ConcatV2_%s' % sfx, 'ConcatV2', [[v, v[:, :2]], np.array(1, I32)])
+        w.case('Slice_%s' % sfx, 'Slice', [v, np.array([1, 0, 1], I32), np.array([1, -1, 2], I32)])
+        w.case('Tile_%s' % sfx, 'Tile', [v[:, :2, :2], np.array([2, 1, 3], I32)])
+        w.case('Pad_%s' % sfx, 'Pad', [v, np.array([[1, 0], [0, 2], [1, 1]], I32)])
+    w.case('Transpose_2d', 'Transpose', [r(3, 5), np.array([1, 0], I64)])
+    w.case('Transpose_4d', 'Transpose', [r(2, 3, 4, 5), np.array([0, 3, 1, 2], I32)])
+    w.case('Transpose_id', 'Transpose', [r(2, 3), np.array([0, 1], I32)])
+    w.case('ConcatV2_neg', 'ConcatV2', [[r(2, 2), r(2, 3), r(2, 1)], np.array(-1, I32)])
+    w.case('ConcatV2_0', 'ConcatV2', [[r(1, 2), r(2, 2)], np.array(0, I64)])
+    w.case('Concat_v1', 'Concat', [np.array(0, I32), [r(1, 2), r(3, 2)]])
+    w.case('ConcatOffset', 'ConcatOffset', [np.array(1, I32), [np.array([2, 3, 5], I32), np.array([2, 4, 5], I32), np.array([2, 1, 5], I32)]])
+    for k, (shape, axis) in enumerate((((3, 2), 0), ((2, 3, 2), 1), ((2, 4), -1))):
+        v = r(*shape)
+        w.case('Unpack_%d' % k, 'Unpack', [v], {'num': v.shape[axis], 'axis': axis})
+        w.case('Pack_%d' % k, 'Pack', [[v, v + 1]], {'axis': axis})
+    w.case('Split_0', 'Split', [np.array(1, I32), r(2, 6)], {'num_split': 3})
+    w.case('Split_neg', 'Split', [np.array(-3, I32), r(4, 2, 3)], {'num_split': 2})
+    w.case('SplitV_0', 'SplitV', [r(2, 6), np.array([1, 3, 2], I64), np.array(1, I32)], {'num_split': 3})
+    w.case('SplitV_unknown', 'SplitV', [r(5, 2), np.array([1, -1, 2], I32), np.array(0, I32)], {'num_split': 3})
+    w.case('Slice_all', 'Slice', [r(3, 4), np.array([0, 0], I64), np.array([-1, -1], I64)])
+    w.case('Slice_empty', 'Slice', [r(3, 4), np.array([1, 4], I32), np.array([2, 0], I32)])
+    v = r(4, 5, 6)
+    ss = [  # begin, end, strides, masks
+        ([1, 0, 0], [3, 5, 6], [1, 1, 1], {}),
+        ([0, 0, 0], [4, 5, 6], [2, 2, 3], {}),
+        ([-1, 0, 0], [0, 5, 6], [-1, 1, 1], {'begin_mask': 0, 'end_mask': 1}),
+        ([3, 4, 5], [0, 0, 0], [-1, -2, -1], {'end_mask': 7}),
+        ([1, 2], [2, 4], [1, 1], {'shrink_axis_mask': 1}),
+        ([0, 1], [0, 3], [1, 1], {'ellipsis_mask': 1}),
+        ([0, 0, 1], [0, 0, 2], [1, 1, 1], {'new_axis_mask': 2, 'begin_mask': 1, 'end_mask': 1}),
+        ([2], [3], [1], {'shrink_axis_mask': 1}),
+        ([0, 1, 0], [0, 2, 0], [1, 1, 1], {'ellipsis_mask': 1, 'shrink_axis_mask': 2, 'new_axis_mask': 4}),
+        ([-3, -100], [100, -1], [1, 1], {}),
+        ([0, 0, -1], [0, 0, -7], [1, 1, -1], {'begin_mask': 3, 'end_mask': 3}),
+        ([1, 1, 1], [1, 1, 1], [1, 1, 1], {}),
+    ]
+    for k, (b_, e_, s_, m) in enumerate(ss):
+        w.case('StridedSlice_%d' % k, 'StridedSlice', [v, np.array(b_, I32), np.array(e_, I32), np.array(s_, I32)], m)
+    w.case('StridedSlice_i64', 'StridedSlice', [ri(5, dt=I64), np.array([4], I64), np.array([0], I64), np.array([-2], I64)])
+    w.case('Tile_zero', 'Tile', [r(2, 2), np.array([0, 2], I32)])
+    w.case('Tile_1d', 'Tile', [ri(3), np.array([4], I64)])
+    w.case('PadV2', 'PadV2', [r(2, 2), np.array([[1, 1], [2, 0]], I64), np.array(7.5, F32)])
+    w.case('Pad_scalar0', 'Pad', [r(3), np.array([[0, 0]], I32)])
+    w.case('BroadcastTo_0', 'BroadcastTo', [r(3), np.array([2, 3], I32)])
+    w.case('BroadcastTo_1', 'BroadcastTo', [ri(2, 1), np.array([3, 2, 4], I64)])
+    w.case('BroadcastTo_same', 'BroadcastTo', [r(2, 2), np.array([2, 2], I32)])
+    p = r(5, 3)
+    w.case('Gather_0', 'Gather', [p, np.array([4, 0, 2, 2], I32)])
+    w.case('Gather_2d', 'Gather', [p, np.array([[1, 0], [3, 4]], I64)])
+    w.case('GatherV2_ax1', 'GatherV2', [r(2, 4, 3), np.array([3, 1], I32), np.array(1, I32)])
+    w.case('GatherV2_neg', 'GatherV2', [ri(2, 4, 3), np.array([[2], [0]], I32), np.array(-1, I64)])
+    w.case('GatherV2_scalar', 'GatherV2', [r(4, 2), np.array(3, I32), np.array(0, I32)])
+    w.case('GatherNd_0', 'GatherNd', [r(3, 4), np.array([[0, 1], [2, 3]], I32)])
+    w.case('GatherNd_1', 'GatherNd', [r(3, 4, 2), np.array([[2], [0]], I64)])
+    w.case('GatherNd_2', 'GatherNd', [ri(3, 4), np.array([[[1, 1]], [[0, 0]]], I32)])
+    w.case('OneHot_0', 'OneHot', [np.array([0, 2, -1, 1], I64), np.array(3, I32), np.array(1.0, F32), np.array(0.0, F32)])
+    w.case('OneHot_ax0', 'OneHot', [np.array([[0, 2], [1, 5]], I32), np.array(4, I32), np.array(5, I32), np.array(-1, I32)], {'axis': 0})
+    w.case('OneHot_ax1', 'OneHot', [np.array([[0, 2], [1, 3]], I32), np.array(4, I32), np.array(2.0, F64), np.array(0.5, F64)], {'axis': 1})
+    w.case('DynamicStitch_0', 'DynamicStitch', [[np.array([0, 2], I32), np.array([1, 3], I32)], [r(2, 3), r(2, 3)]])
+    w.case('DynamicStitch_overlap', 'DynamicStitch', [[np.array(1, I32), np.array([[0], [1]], I32)], [ri(2), ri(2, 1, 2)]])
+    w.case('Range_i32', 'Range', [np.array(3, I32), np.array(18, I32), np.array(4, I32)])
+    w.case('Range_neg', 'Range', [np.array(10, I64), np.array(2, I64), np.array(-3, I64)])
+    w.case('Range_f32', 'Range', [np.array(0.5, F32), np.array(2.0, F32), np.array(0.25, F32)])
+    w.case('Range_f64', 'Range', [np.array(1.0, F64), np.array(-1.0, F64), np.array(-0.3, F64)])
+    w.case('InvertPermutation', 'InvertPermutation', [np.array([2, 0, 3, 1], I32)])
+    for k, (a, b) in enumerate((([2, 3], [3]), ([2, 1, 3], [4, 1]), ([1], [2, 1]), ([], [3]), ([1, 1], [1, 1]), ([5, 4], [5, 4]))):
+        w.case('BroadcastGradientArgs_%d' % k, 'BroadcastGradientArgs', [np.array(a, I32), np.array(b, I32)])
+    w.case('ShapeN', 'ShapeN', [[r(2, 3), r(4)]])
+    w.case('ShapeN_i64', 'ShapeN', [[r(2, 3), r()]], {'out_type': tf.int64})
+    w.case('Size', 'Size', [r(2, 3)])
+    w.case('Size_i64', 'Size', [r(2, 0)], {'out_type': tf.int64})
+    w.case('Rank', 'Rank', [r(2, 3, 1)])
+    w.case('ExpandDims_0', 'ExpandDims', [r(2, 3), np.array(0, I32)])
+    w.case('ExpandDims_neg', 'ExpandDims', [r(2, 3), np.array(-1, I64)])
+    w.case('Squeeze_all', 'Squeeze', [r(1, 2, 1, 3)])
+    w.case('Squeeze_some', 'Squeeze', [r(1, 2, 1, 3)], {'squeeze_dims': [-2]})
+    w.case('OnesLike', 'OnesLike', [ri(2, 2)])
+    w.case('OnesLike_f', 'OnesLike', [r(3)])
+    w.case('ZerosLike', 'ZerosLike', [r(3)])
+    w.case('Fill', 'Fill', [np.array([2, 3], I32), np.array(1.5, F32)])
+    w.case('Reshape', 'Reshape', [r(2, 6), np.array([3, -1], I32)])
+    w.case('Snapshot', 'Snapshot', [r(3)])
+    w.case('StopGradient', 'StopGradient', [r(3)])
+    w.case('PreventGradient', 'PreventGradient', [r(3)])
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/kernels'
     os.makedirs(out, exist_ok=True)
-    for name, fn in (('cwise', cwise),):
+    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays)):
         w = Writer(os.path.join(out, name + '.txt'))
         fn(w)
         w.f.close()

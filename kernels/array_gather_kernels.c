@@ -1,0 +1,320 @@
+/*
+ * array_gather_kernels.c: CPU kernels of the array ops that pick elements by index:
+ * Gather and GatherV2 (slices of params along an axis, batch_dims 0, negative axis),
+ * GatherNd (index vectors into the leading dimensions of params), OneHot (any axis)
+ * and DynamicStitch (data interleaved by index lists; later indices win). Every index
+ * is checked against its dimension before it is used: an index out of range is an
+ * InvalidArgument in TensorFlow's words, never a read or write out of bounds.
+ */
+#include "kernels.h"
+
+static bool is_index_type(tfc_dtype t) { return t == TFC_INT32 || t == TFC_INT64; }
+
+/* Copies n elements from src[so..] to dst[do..] (strings deep-copied). */
+static void copy_block(tfc_tensor *dst, int64_t d, const tfc_tensor *src, int64_t s, int64_t n)
+{
+	if (n <= 0)
+		return;
+	if (dst->dtype == TFC_STRING) {
+		for (int64_t i = 0; i < n; i++) {
+			const tfc_tstring *t = tfc_tensor_string(src, s + i);
+			tfc_tensor_set_string(dst, d + i, t->ptr, t->len, NULL);
+		}
+		return;
+	}
+	size_t esz = tfc__elem_size(dst->dtype);
+	memcpy((char *)tfc_tensor_data(dst) + (size_t)d * esz,
+	       (const char *)tfc_tensor_data(src) + (size_t)s * esz, (size_t)n * esz);
+}
+
+/* ---- Gather, GatherV2 */
+
+static void gather(struct tfc_kernel_ctx *ctx, const tfc_tensor *params, const tfc_tensor *idx,
+		   int64_t axis_v)
+{
+	char b[128];
+	int r = params->shape.rank;
+	if (!is_index_type(idx->dtype)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices must be int32 or int64");
+		return;
+	}
+	if (r < 1) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "params must be at least 1 dimensional");
+		return;
+	}
+	if (axis_v < -r || axis_v >= r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected axis in the range [%d, %d), but got %lld", -r, r,
+				 (long long)axis_v);
+		return;
+	}
+	int axis = (int)(axis_v < 0 ? axis_v + r : axis_v);
+	int orank = r - 1 + idx->shape.rank;
+	if (orank > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Gather result beyond %d dimensions",
+				 TFC_MAX_RANK);
+		return;
+	}
+	int64_t odims[TFC_MAX_RANK], outer = 1, inner = 1, n = params->shape.dims[axis];
+	int k = 0;
+	for (int d = 0; d < axis; d++) {
+		odims[k++] = params->shape.dims[d];
+		outer *= params->shape.dims[d];
+	}
+	for (int d = 0; d < idx->shape.rank; d++)
+		odims[k++] = idx->shape.dims[d];
+	for (int d = axis + 1; d < r; d++) {
+		odims[k++] = params->shape.dims[d];
+		inner *= params->shape.dims[d];
+	}
+	for (int64_t i = 0; i < idx->n_elems; i++) {
+		int64_t v = tfc__kint(idx, i);
+		if (v < 0 || v >= n) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices[%lld] = %lld is not in [0, %lld)",
+					 (long long)i, (long long)v, (long long)n);
+			return;
+		}
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, params->dtype, odims, orank);
+	if (!o)
+		return;
+	int64_t ni = idx->n_elems;
+	for (int64_t a = 0; a < outer; a++)
+		for (int64_t i = 0; i < ni; i++)
+			copy_block(o, (a * ni + i) * inner, params,
+				   (a * n + tfc__kint(idx, i)) * inner, inner);
+	(void)b;
+}
+
+static void gather_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		gather(ctx, ctx->inputs[0], ctx->inputs[1], 0);
+}
+
+static void gather_v2_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *ax = ctx->inputs[2];
+	if (!is_index_type(ax->dtype) || ax->n_elems != 1) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "axis must be scalar");
+		return;
+	}
+	if (tfc__kernel_attr_int(ctx->op, "batch_dims", 0) != 0) {
+		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "GatherV2 with batch_dims != 0");
+		return;
+	}
+	gather(ctx, ctx->inputs[0], ctx->inputs[1], tfc__kint(ax, 0));
+}
+
+/* ---- GatherNd */
+
+static void gather_nd_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *p = ctx->inputs[0], *idx = ctx->inputs[1];
+	char b0[128], b1[128];
+	if (!is_index_type(idx->dtype) || idx->shape.rank < 1) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "indices must be at least a vector of int32/int64, got %s",
+				 tfc__kshape(&idx->shape, b0, sizeof(b0)));
+		return;
+	}
+	int ir = idx->shape.rank;
+	int64_t depth = idx->shape.dims[ir - 1];
+	if (depth > p->shape.rank) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "index innermost dimension length must be <= params rank; saw: %lld vs. "
+				 "%d",
+				 (long long)depth, p->shape.rank);
+		return;
+	}
+	int orank = ir - 1 + p->shape.rank - (int)depth;
+	if (orank > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "GatherNd result beyond %d dimensions",
+				 TFC_MAX_RANK);
+		return;
+	}
+	int64_t odims[TFC_MAX_RANK], pstr[TFC_MAX_RANK], inner = 1, nidx = 1;
+	int k = 0;
+	for (int d = 0; d < ir - 1; d++) {
+		odims[k++] = idx->shape.dims[d];
+		nidx *= idx->shape.dims[d];
+	}
+	for (int d = (int)depth; d < p->shape.rank; d++) {
+		odims[k++] = p->shape.dims[d];
+		inner *= p->shape.dims[d];
+	}
+	tfc__strides(&p->shape, pstr);
+	for (int64_t i = 0; i < nidx; i++)
+		for (int64_t j = 0; j < depth; j++) {
+			int64_t v = tfc__kint(idx, i * depth + j);
+			if (v < 0 || v >= p->shape.dims[j]) {
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "indices[%lld] = %lld does not index into param shape %s",
+						 (long long)i, (long long)v,
+						 tfc__kshape(&p->shape, b1, sizeof(b1)));
+				return;
+			}
+		}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, p->dtype, odims, orank);
+	if (!o)
+		return;
+	for (int64_t i = 0; i < nidx; i++) {
+		int64_t off = 0;
+		for (int64_t j = 0; j < depth; j++)
+			off += tfc__kint(idx, i * depth + j) * pstr[j];
+		copy_block(o, i * inner, p, off, inner);
+	}
+}
+
+/* ---- OneHot */
+
+static void one_hot_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 4, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *idx = ctx->inputs[0], *depth_t = ctx->inputs[1];
+	const tfc_tensor *on = ctx->inputs[2], *off = ctx->inputs[3];
+	char b[128];
+	if (depth_t->n_elems != 1 || depth_t->shape.rank != 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "depth must be a scalar, but got: %s",
+				 tfc__kshape(&depth_t->shape, b, sizeof(b)));
+		return;
+	}
+	if (on->n_elems != 1 || on->shape.rank != 0 || off->n_elems != 1 || off->shape.rank != 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "on_value and off_value must be scalars");
+		return;
+	}
+	int64_t depth = tfc__kint(depth_t, 0);
+	if (depth < 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "depth must be non-negative, got: %lld",
+				 (long long)depth);
+		return;
+	}
+	int r = idx->shape.rank;
+	int64_t a = tfc__kernel_attr_int(ctx->op, "axis", -1);
+	if (a < -1 || a > r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Expected axis to be -1 or between [0, %d).  But received: %lld",
+				 r + 1, (long long)a);
+		return;
+	}
+	if (r + 1 > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "OneHot beyond %d dimensions", TFC_MAX_RANK);
+		return;
+	}
+	int axis = a == -1 ? r : (int)a;
+	int64_t odims[TFC_MAX_RANK], outer = 1, inner = 1;
+	for (int d = 0, k = 0; d <= r; d++) {
+		if (d == axis) {
+			odims[d] = depth;
+			continue;
+		}
+		odims[d] = idx->shape.dims[k];
+		if (d < axis)
+			outer *= idx->shape.dims[k];
+		else
+			inner *= idx->shape.dims[k];
+		k++;
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, on->dtype, odims, r + 1);
+	if (!o)
+		return;
+	for (int64_t i = 0; i < o->n_elems; i++)
+		copy_block(o, i, off, 0, 1);
+	for (int64_t p = 0; p < outer; p++)
+		for (int64_t q = 0; q < inner; q++) {
+			int64_t v = idx->dtype == TFC_UINT8
+					    ? ((const uint8_t *)tfc_tensor_data(idx))[p * inner + q]
+					    : tfc__kint(idx, p * inner + q);
+			if (v >= 0 && v < depth)
+				copy_block(o, (p * depth + v) * inner + q, on, 0, 1);
+		}
+}
+
+/* ---- DynamicStitch */
+
+static void dynamic_stitch_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID))
+		return;
+	int n = ctx->n_inputs / 2;
+	char b0[128], b1[128];
+	int64_t max = -1;
+	const tfc_tensor *d0 = ctx->inputs[n], *i0 = ctx->inputs[0];
+	/* data[k].shape = indices[k].shape + the common element shape */
+	int er = d0->shape.rank - i0->shape.rank;
+	if (er < 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "data[0] has fewer dimensions than indices[0]");
+		return;
+	}
+	int64_t inner = 1;
+	for (int d = 0; d < er; d++)
+		inner *= d0->shape.dims[i0->shape.rank + d];
+	for (int k = 0; k < n; k++) {
+		const tfc_tensor *ik = ctx->inputs[k], *dk = ctx->inputs[n + k];
+		bool okay = ik->dtype == TFC_INT32 && dk->dtype == d0->dtype &&
+			    dk->shape.rank == ik->shape.rank + er;
+		for (int d = 0; okay && d < ik->shape.rank; d++)
+			okay = dk->shape.dims[d] == ik->shape.dims[d];
+		for (int d = 0; okay && d < er; d++)
+			okay = dk->shape.dims[ik->shape.rank + d] == d0->shape.dims[i0->shape.rank + d];
+		if (!okay) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "data[%d].shape = %s does not start with indices[%d].shape = %s",
+					 k, tfc__kshape(&dk->shape, b0, sizeof(b0)), k,
+					 tfc__kshape(&ik->shape, b1, sizeof(b1)));
+			return;
+		}
+		for (int64_t i = 0; i < ik->n_elems; i++) {
+			int64_t v = tfc__kint(ik, i);
+			if (v < 0) {
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "indices[%d] is out of range: %lld", k, (long long)v);
+				return;
+			}
+			if (v > max)
+				max = v;
+		}
+	}
+	if (er + 1 > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "DynamicStitch beyond %d dimensions",
+				 TFC_MAX_RANK);
+		return;
+	}
+	int64_t odims[TFC_MAX_RANK];
+	odims[0] = max + 1;
+	for (int d = 0; d < er; d++)
+		odims[d + 1] = d0->shape.dims[i0->shape.rank + d];
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, d0->dtype, odims, er + 1);
+	if (!o)
+		return;
+	for (int k = 0; k < n; k++) {
+		const tfc_tensor *ik = ctx->inputs[k], *dk = ctx->inputs[n + k];
+		for (int64_t i = 0; i < ik->n_elems; i++)
+			copy_block(o, tfc__kint(ik, i) * inner, dk, i * inner, inner);
+	}
+}
+
+static void *gather_create(const tfc_operation *op, tfc_status *st)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "Tparams"));
+	if (t == TFC_DTYPE_INVALID)
+		t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (t == TFC_DTYPE_INVALID || t == TFC_VARIANT)
+		return tfc__kernel_unsupported(op, "T", t, st);
+	return NULL;
+}
+
+#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = gather_create, .compute = FN }
+const struct tfc_kernel_def tfc__array_gather_kernels[] = {
+	K("Gather", gather_compute),
+	K("GatherV2", gather_v2_compute),
+	K("GatherNd", gather_nd_compute),
+	K("OneHot", one_hot_compute),
+	K("DynamicStitch", dynamic_stitch_compute),
+	{ .op = NULL },
+};

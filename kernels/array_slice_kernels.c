@@ -1,0 +1,676 @@
+/*
+ * array_slice_kernels.c: CPU kernels of the array ops that move blocks of elements:
+ * Transpose, ConcatV2 and Concat, Unpack, Split, SplitV, Slice, StridedSlice (begin,
+ * end, ellipsis, new-axis and shrink-axis masks, negative strides), Tile, Pad, PadV2
+ * and BroadcastTo. Each is an index computation followed by tfc__copy_strided
+ * (kernels/kernel_util.c), so every dense dtype works, strings included. Indices come
+ * from the tensors and are checked against the shapes before anything is copied.
+ */
+#include "kernels.h"
+
+static bool is_index_type(tfc_dtype t) { return t == TFC_INT32 || t == TFC_INT64; }
+
+static void *dense_create(const tfc_operation *op, tfc_status *st)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (t == TFC_DTYPE_INVALID || t == TFC_VARIANT)
+		return tfc__kernel_unsupported(op, "T", t, st);
+	return NULL;
+}
+
+/* An index vector input k of exactly n elements; false with ctx->st set. */
+static bool index_vector(struct tfc_kernel_ctx *ctx, int k, int64_t n, const char *what)
+{
+	const tfc_tensor *t = ctx->inputs[k];
+	if (!is_index_type(t->dtype) || t->shape.rank != 1 || t->n_elems != n) {
+		char b[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "%s must be a vector of %lld int32/int64 elements, got shape %s", what,
+				 (long long)n, tfc__kshape(&t->shape, b, sizeof(b)));
+		return false;
+	}
+	return true;
+}
+
+/* ---- Transpose */
+
+static void transpose_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *perm = ctx->inputs[1];
+	int r = x->shape.rank;
+	if (!is_index_type(perm->dtype) || perm->shape.rank != 1 || perm->n_elems != r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "transpose expects a vector of size %d. But input(1) is a vector of "
+				 "size %lld",
+				 r, (long long)perm->n_elems);
+		return;
+	}
+	int64_t str[TFC_MAX_RANK], dims[TFC_MAX_RANK], sstr[TFC_MAX_RANK], dstr[TFC_MAX_RANK];
+	bool seen[TFC_MAX_RANK] = {false};
+	tfc__strides(&x->shape, str);
+	for (int i = 0; i < r; i++) {
+		int64_t p = tfc__kint(perm, i);
+		if (p < 0 || p >= r) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%lld is out of range [0 .. %d)",
+					 (long long)p, r);
+			return;
+		}
+		if (seen[p]) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%lld is duplicated in the input.",
+					 (long long)p);
+			return;
+		}
+		seen[p] = true;
+		dims[i] = x->shape.dims[p];
+		sstr[i] = str[p];
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	if (!o)
+		return;
+	tfc_shape os = o->shape;
+	tfc__strides(&os, dstr);
+	tfc__copy_strided(o, 0, x, 0, r, dims, dstr, sstr);
+}
+
+/* ---- ConcatV2, Concat */
+
+static void concat(struct tfc_kernel_ctx *ctx, int first, int n, const tfc_tensor *axis_t)
+{
+	const tfc_tensor *x0 = ctx->inputs[first];
+	char b0[256], b1[256];
+	if (axis_t->n_elems != 1 || !is_index_type(axis_t->dtype)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Concat dim tensor should be a scalar integer, but got shape %s",
+				 tfc__kshape(&axis_t->shape, b0, sizeof(b0)));
+		return;
+	}
+	int r = x0->shape.rank;
+	int64_t a = tfc__kint(axis_t, 0);
+	if (a < -r || a >= r || r == 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "ConcatOp : Expected concatenating dimensions in the range [%d, %d), "
+				 "but got %lld",
+				 -r, r, (long long)a);
+		return;
+	}
+	int axis = (int)(a < 0 ? a + r : a);
+	int64_t dims[TFC_MAX_RANK];
+	memcpy(dims, x0->shape.dims, sizeof(int64_t) * (size_t)r);
+	dims[axis] = 0;
+	for (int k = 0; k < n; k++) {
+		const tfc_tensor *x = ctx->inputs[first + k];
+		bool okay = x->dtype == x0->dtype && x->shape.rank == r;
+		for (int d = 0; okay && d < r; d++)
+			okay = d == axis || x->shape.dims[d] == x0->shape.dims[d];
+		if (!okay) {
+			if (x->shape.rank != r)
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "ConcatOp : Ranks of all input tensors should match: "
+						 "shape[0] = %s vs. shape[%d] = %s",
+						 tfc__kshape(&x0->shape, b0, sizeof(b0)), k,
+						 tfc__kshape(&x->shape, b1, sizeof(b1)));
+			else
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "ConcatOp : Dimension %d in both shapes must be equal: "
+						 "shape[0] = %s vs. shape[%d] = %s",
+						 axis, tfc__kshape(&x0->shape, b0, sizeof(b0)), k,
+						 tfc__kshape(&x->shape, b1, sizeof(b1)));
+			return;
+		}
+		dims[axis] += x->shape.dims[axis];
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x0->dtype, dims, r);
+	if (!o)
+		return;
+	int64_t dstr[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off = 0;
+	tfc_shape os = o->shape;
+	tfc__strides(&os, dstr);
+	for (int k = 0; k < n; k++) {
+		const tfc_tensor *x = ctx->inputs[first + k];
+		tfc__strides(&x->shape, sstr);
+		tfc__copy_strided(o, off * dstr[axis], x, 0, r, x->shape.dims, dstr, sstr);
+		off += x->shape.dims[axis];
+	}
+}
+
+static void concat_v2_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID) || ctx->n_inputs < 2)
+		return;
+	concat(ctx, 0, ctx->n_inputs - 1, ctx->inputs[ctx->n_inputs - 1]);
+}
+
+static void concat_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID) || ctx->n_inputs < 2)
+		return;
+	concat(ctx, 1, ctx->n_inputs - 1, ctx->inputs[0]);
+}
+
+/* ---- Unpack, Split, SplitV: output k is x[..., off_k : off_k + len_k, ...] */
+
+static void split_outputs(struct tfc_kernel_ctx *ctx, const tfc_tensor *x, int axis,
+			  const int64_t *lens, int n, bool drop_axis)
+{
+	int r = x->shape.rank;
+	int64_t sstr[TFC_MAX_RANK], off = 0;
+	tfc__strides(&x->shape, sstr);
+	for (int k = 0; k < n && k < ctx->n_outputs; k++) {
+		int64_t dims[TFC_MAX_RANK], odims[TFC_MAX_RANK], dstr[TFC_MAX_RANK];
+		memcpy(dims, x->shape.dims, sizeof(int64_t) * (size_t)r);
+		dims[axis] = lens[k];
+		int orank = 0;
+		for (int d = 0; d < r; d++)
+			if (!(drop_axis && d == axis))
+				odims[orank++] = dims[d];
+		tfc_tensor *o = tfc_kernel_alloc_output(ctx, k, x->dtype, odims, orank);
+		if (!o)
+			return;
+		tfc_shape full = tfc_shape_make(r, dims);
+		tfc__strides(&full, dstr);
+		tfc__copy_strided(o, 0, x, off * sstr[axis], r, dims, dstr, sstr);
+		off += lens[k];
+	}
+}
+
+static void unpack_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 1, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0];
+	int r = x->shape.rank, axis;
+	int64_t a = tfc__kernel_attr_int(ctx->op, "axis", 0);
+	if (a < -r || a >= r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "axis = %lld not in [%d, %d)",
+				 (long long)a, -r, r);
+		return;
+	}
+	axis = (int)(a < 0 ? a + r : a);
+	int64_t num = x->shape.dims[axis];
+	if (num != ctx->n_outputs) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Input shape axis %d must equal %d, got shape", axis, ctx->n_outputs);
+		return;
+	}
+	int64_t lens[1] = {1};
+	for (int k = 0; k < num; k++) {
+		/* one output at a time: split_outputs writes outputs from 0, so shift */
+		tfc_tensor **saved = ctx->outputs;
+		int n_out = ctx->n_outputs;
+		ctx->outputs = saved + k;
+		ctx->n_outputs = 1;
+		int64_t sstr[TFC_MAX_RANK];
+		tfc__strides(&x->shape, sstr);
+		int64_t dims[TFC_MAX_RANK], odims[TFC_MAX_RANK], dstr[TFC_MAX_RANK];
+		memcpy(dims, x->shape.dims, sizeof(int64_t) * (size_t)r);
+		dims[axis] = 1;
+		for (int d = 0, m = 0; d < r; d++)
+			if (d != axis)
+				odims[m++] = dims[d];
+		tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, odims, r - 1);
+		ctx->outputs = saved;
+		ctx->n_outputs = n_out;
+		if (!o)
+			return;
+		tfc_shape full = tfc_shape_make(r, dims);
+		tfc__strides(&full, dstr);
+		tfc__copy_strided(o, 0, x, k * sstr[axis], r, dims, dstr, sstr);
+	}
+	(void)lens;
+}
+
+static void split_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *ax = ctx->inputs[0], *x = ctx->inputs[1];
+	int r = x->shape.rank, axis;
+	if (ax->n_elems != 1 || !is_index_type(ax->dtype)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "split_dim must be a scalar");
+		return;
+	}
+	int64_t a = tfc__kint(ax, 0);
+	if (a < -r || a >= r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "-input rank(-%d) <= split_dim < input rank (%d), but got %lld", r, r,
+				 (long long)a);
+		return;
+	}
+	axis = (int)(a < 0 ? a + r : a);
+	int n = ctx->n_outputs;
+	int64_t size = x->shape.dims[axis];
+	if (n <= 0 || size % n != 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Number of ways to split should evenly divide the split dimension, but "
+				 "got split_dim %d (size = %lld) and num_split %d",
+				 axis, (long long)size, n);
+		return;
+	}
+	int64_t *lens = tfc__malloc(sizeof(int64_t) * (size_t)n);
+	for (int k = 0; k < n; k++)
+		lens[k] = size / n;
+	split_outputs(ctx, x, axis, lens, n, false);
+	free(lens);
+}
+
+static void split_v_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *sz = ctx->inputs[1], *ax = ctx->inputs[2];
+	int r = x->shape.rank, axis, n = ctx->n_outputs;
+	if (ax->n_elems != 1 || !is_index_type(ax->dtype)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "split_dim must be a scalar");
+		return;
+	}
+	int64_t a = tfc__kint(ax, 0);
+	if (a < -r || a >= r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "-input rank(-%d) <= split_dim < input rank (%d), but got %lld", r, r,
+				 (long long)a);
+		return;
+	}
+	axis = (int)(a < 0 ? a + r : a);
+	if (!is_index_type(sz->dtype) || sz->shape.rank != 1 || sz->n_elems != n) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Length of size_splits should be equal to the value of num_split (%d)",
+				 n);
+		return;
+	}
+	int64_t *lens = tfc__malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+	int64_t total = 0, size = x->shape.dims[axis];
+	int unknown = -1;
+	for (int k = 0; k < n; k++) {
+		lens[k] = tfc__kint(sz, k);
+		if (lens[k] == -1 && unknown < 0) {
+			unknown = k;
+		} else if (lens[k] < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Split size at index %d must be >= 0. Got: %lld", k,
+					 (long long)lens[k]);
+			goto out;
+		} else {
+			total += lens[k];
+		}
+	}
+	if (unknown >= 0 && total <= size)
+		lens[unknown] = size - total;
+	else if (total != size || unknown >= 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Determined shape must either match input shape along split_dim "
+				 "exactly if fully specified, or be less than the size of the input "
+				 "along split_dim if not fully specified.  Got: %lld",
+				 (long long)total);
+		goto out;
+	}
+	split_outputs(ctx, x, axis, lens, n, false);
+out:
+	free(lens);
+}
+
+/* ---- Slice */
+
+static void slice_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *b = ctx->inputs[1], *s = ctx->inputs[2];
+	int r = x->shape.rank;
+	char b0[128], b1[128];
+	if (!is_index_type(b->dtype) || !is_index_type(s->dtype) || b->shape.rank != 1 ||
+	    s->shape.rank != 1 || b->n_elems != r || s->n_elems != r) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected begin and size arguments to be 1-D tensors of size %d, but "
+				 "got shapes %s and %s instead.",
+				 r, tfc__kshape(&b->shape, b0, sizeof(b0)),
+				 tfc__kshape(&s->shape, b1, sizeof(b1)));
+		return;
+	}
+	int64_t dims[TFC_MAX_RANK], str[TFC_MAX_RANK], dstr[TFC_MAX_RANK], off = 0;
+	tfc__strides(&x->shape, str);
+	for (int d = 0; d < r; d++) {
+		int64_t bd = tfc__kint(b, d), sd = tfc__kint(s, d), n = x->shape.dims[d];
+		if (sd == -1)
+			sd = n - bd;
+		if (bd < 0 || bd > n || sd < 0 || bd + sd > n) {
+			if (bd < 0 || bd > n)
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "Expected begin[%d] in [0, %lld], but got %lld", d,
+						 (long long)n, (long long)bd);
+			else
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "Expected size[%d] in [0, %lld], but got %lld", d,
+						 (long long)(n - bd), (long long)sd);
+			return;
+		}
+		dims[d] = sd;
+		off += bd * str[d];
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	if (!o)
+		return;
+	tfc_shape os = o->shape;
+	tfc__strides(&os, dstr);
+	tfc__copy_strided(o, 0, x, off, r, dims, dstr, str);
+}
+
+/* ---- StridedSlice */
+
+struct ss_state {
+	int64_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_mask;
+};
+
+static void *ss_create(const tfc_operation *op, tfc_status *st)
+{
+	if (!dense_create(op, st) && tfc_status_code(st) != TFC_OK)
+		return NULL;
+	struct ss_state *s = tfc__malloc(sizeof(*s));
+	s->begin_mask = tfc__kernel_attr_int(op, "begin_mask", 0);
+	s->end_mask = tfc__kernel_attr_int(op, "end_mask", 0);
+	s->ellipsis_mask = tfc__kernel_attr_int(op, "ellipsis_mask", 0);
+	s->new_axis_mask = tfc__kernel_attr_int(op, "new_axis_mask", 0);
+	s->shrink_mask = tfc__kernel_attr_int(op, "shrink_axis_mask", 0);
+	return s;
+}
+
+static void free_state(void *s) { free(s); }
+
+static void ss_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct ss_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 4, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0];
+	const tfc_tensor *bt = ctx->inputs[1], *et = ctx->inputs[2], *st = ctx->inputs[3];
+	int r = x->shape.rank;
+	int64_t n = bt->n_elems;
+	if (bt->shape.rank != 1 || !index_vector(ctx, 2, n, "end") ||
+	    !index_vector(ctx, 3, n, "strides") || !is_index_type(bt->dtype) || n > 32) {
+		if (tfc_status_code(ctx->st) == TFC_OK)
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Expected begin, end, and strides to be 1D equal size tensors");
+		return;
+	}
+	if (s->ellipsis_mask & (s->ellipsis_mask - 1)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Multiple ellipses in slice spec not allowed");
+		return;
+	}
+	/* The sparse spec (as given) made dense (one entry per input dimension). An
+	 * implicit ellipsis ends a spec that has none. */
+	int64_t ell = s->ellipsis_mask;
+	int64_t sn = n;
+	if (!ell) {
+		ell = (int64_t)1 << n;
+		sn = n + 1;
+	}
+	int64_t db[TFC_MAX_RANK], de[TFC_MAX_RANK], ds[TFC_MAX_RANK];
+	bool bmask[TFC_MAX_RANK], emask[TFC_MAX_RANK], shrink[TFC_MAX_RANK];
+	/* final shape: for each entry, the dense dimension it shows (or -1: a new axis) */
+	int fin[2 * TFC_MAX_RANK + 2], nfin = 0;
+	int full = 0;
+	for (int64_t i = 0; i < sn; i++) {
+		if (ell & ((int64_t)1 << i)) {
+			int after = 0;
+			for (int64_t k = i + 1; k < sn; k++)
+				if (s->new_axis_mask & ((int64_t)1 << k))
+					after++;
+			int next = (int)(r - (sn - 1 - i) + after);
+			if (next > r)
+				next = r;
+			for (; full < next; full++) {
+				db[full] = de[full] = 0;
+				ds[full] = 1;
+				bmask[full] = emask[full] = true;
+				shrink[full] = false;
+				fin[nfin++] = full;
+			}
+		} else if (s->new_axis_mask & ((int64_t)1 << i)) {
+			fin[nfin++] = -1;
+		} else {
+			if (full >= r) {
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "Index out of range using input dim %d; input has only "
+						 "%d dims",
+						 full, r);
+				return;
+			}
+			db[full] = tfc__kint(bt, i);
+			de[full] = tfc__kint(et, i);
+			ds[full] = tfc__kint(st, i);
+			bmask[full] = (s->begin_mask >> i) & 1;
+			emask[full] = (s->end_mask >> i) & 1;
+			shrink[full] = (s->shrink_mask >> i) & 1;
+			fin[nfin++] = shrink[full] ? -2 : full;
+			full++;
+		}
+	}
+	int64_t sizes[TFC_MAX_RANK], str[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off = 0;
+	tfc__strides(&x->shape, str);
+	for (int d = 0; d < r; d++) {
+		int64_t dim = x->shape.dims[d], stp = ds[d], b = db[d], e = de[d];
+		if (stp == 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "strides[%d] must be non-zero", d);
+			return;
+		}
+		if (shrink[d]) {
+			int64_t bb = b < 0 ? b + dim : b;
+			if (bb < 0 || bb >= dim) {
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "slice index %lld of dimension %d out of bounds.",
+						 (long long)b, d);
+				return;
+			}
+			sizes[d] = 1;
+			sstr[d] = str[d];
+			off += bb * str[d];
+			continue;
+		}
+		int64_t lo = stp > 0 ? 0 : -1, hi = stp > 0 ? dim : dim - 1;
+		if (bmask[d]) {
+			b = stp > 0 ? lo : hi;
+		} else {
+			b = b < 0 ? b + dim : b;
+			b = b < lo ? lo : b > hi ? hi : b;
+		}
+		if (emask[d]) {
+			e = stp > 0 ? hi : lo;
+		} else {
+			e = e < 0 ? e + dim : e;
+			e = e < lo ? lo : e > hi ? hi : e;
+		}
+		int64_t len = stp > 0 ? (e - b + stp - 1) / stp : (b - e + (-stp) - 1) / (-stp);
+		if (len < 0)
+			len = 0;
+		sizes[d] = len;
+		sstr[d] = str[d] * stp;
+		if (len > 0)
+			off += b * str[d];
+	}
+	int64_t odims[2 * TFC_MAX_RANK];
+	int orank = 0;
+	for (int i = 0; i < nfin; i++) {
+		if (fin[i] == -2)
+			continue;
+		odims[orank++] = fin[i] == -1 ? 1 : sizes[fin[i]];
+	}
+	if (orank > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "StridedSlice result beyond %d dimensions",
+				 TFC_MAX_RANK);
+		return;
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, odims, orank);
+	if (!o)
+		return;
+	tfc_shape full_s = tfc_shape_make(r, sizes);
+	int64_t dstr[TFC_MAX_RANK];
+	tfc__strides(&full_s, dstr);
+	tfc__copy_strided(o, 0, x, off, r, sizes, dstr, sstr);
+}
+
+/* ---- Tile */
+
+static void tile_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *m = ctx->inputs[1];
+	int r = x->shape.rank;
+	if (!is_index_type(m->dtype) || m->shape.rank != 1 || m->n_elems != r) {
+		char b[128], c[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected multiples argument to be a vector of length %d but got "
+				 "length %lld (input shape %s, multiples shape %s)",
+				 r, (long long)m->n_elems, tfc__kshape(&x->shape, b, sizeof(b)),
+				 tfc__kshape(&m->shape, c, sizeof(c)));
+		return;
+	}
+	int64_t dims[TFC_MAX_RANK], mult[TFC_MAX_RANK];
+	for (int d = 0; d < r; d++) {
+		mult[d] = tfc__kint(m, d);
+		if (mult[d] < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Expected multiples[%d] >= 0, but got %lld", d,
+					 (long long)mult[d]);
+			return;
+		}
+		dims[d] = x->shape.dims[d] * mult[d];
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	if (!o || o->n_elems == 0)
+		return;
+	/* The input once per tile: tile t's offset along d is t_d * in_dim_d. */
+	int64_t dstr[TFC_MAX_RANK], sstr[TFC_MAX_RANK], t[TFC_MAX_RANK] = {0};
+	tfc_shape os = o->shape;
+	tfc__strides(&os, dstr);
+	tfc__strides(&x->shape, sstr);
+	for (;;) {
+		int64_t off = 0;
+		for (int d = 0; d < r; d++)
+			off += t[d] * x->shape.dims[d] * dstr[d];
+		tfc__copy_strided(o, off, x, 0, r, x->shape.dims, dstr, sstr);
+		int d = r - 1;
+		for (; d >= 0; d--) {
+			if (++t[d] < mult[d])
+				break;
+			t[d] = 0;
+		}
+		if (d < 0)
+			return;
+	}
+}
+
+/* ---- Pad, PadV2 */
+
+static void pad_compute(struct tfc_kernel_ctx *ctx)
+{
+	bool v2 = ctx->n_inputs == 3;
+	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *p = ctx->inputs[1];
+	int r = x->shape.rank;
+	char b[128];
+	if (!is_index_type(p->dtype) || p->shape.rank != 2 || p->shape.dims[0] != r ||
+	    p->shape.dims[1] != 2) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "The first dimension of paddings must be the rank of inputs[%d,2], "
+				 "got %s",
+				 r, tfc__kshape(&p->shape, b, sizeof(b)));
+		return;
+	}
+	if (v2 && (ctx->inputs[2]->n_elems != 1 || ctx->inputs[2]->dtype != x->dtype)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "constant_values must be a scalar. Got shape %s",
+				 tfc__kshape(&ctx->inputs[2]->shape, b, sizeof(b)));
+		return;
+	}
+	int64_t dims[TFC_MAX_RANK], before[TFC_MAX_RANK];
+	for (int d = 0; d < r; d++) {
+		int64_t lo = tfc__kint(p, 2 * d), hi = tfc__kint(p, 2 * d + 1);
+		if (lo < 0 || hi < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Paddings must be non-negative: %lld %lld", (long long)lo,
+					 (long long)hi);
+			return;
+		}
+		before[d] = lo;
+		dims[d] = x->shape.dims[d] + lo + hi;
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	if (!o)
+		return;
+	if (v2 && o->n_elems) {
+		int64_t zero[TFC_MAX_RANK] = {0}, ostr[TFC_MAX_RANK];
+		tfc_shape os = o->shape;
+		tfc__strides(&os, ostr);
+		tfc__copy_strided(o, 0, ctx->inputs[2], 0, r, dims, ostr, zero);
+	}
+	int64_t dstr[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off = 0;
+	tfc_shape os = o->shape;
+	tfc__strides(&os, dstr);
+	tfc__strides(&x->shape, sstr);
+	for (int d = 0; d < r; d++)
+		off += before[d] * dstr[d];
+	tfc__copy_strided(o, off, x, 0, r, x->shape.dims, dstr, sstr);
+}
+
+/* ---- BroadcastTo */
+
+static void broadcast_to_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *sh = ctx->inputs[1];
+	char b0[128], b1[128];
+	if (!is_index_type(sh->dtype) || sh->shape.rank != 1 || sh->n_elems > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "shape must be a vector, got %s",
+				 tfc__kshape(&sh->shape, b0, sizeof(b0)));
+		return;
+	}
+	int r = (int)sh->n_elems;
+	int64_t dims[TFC_MAX_RANK], sstr[TFC_MAX_RANK], dstr[TFC_MAX_RANK], xs[TFC_MAX_RANK];
+	tfc__strides(&x->shape, xs);
+	bool okay = x->shape.rank <= r;
+	for (int d = 0; d < r; d++) {
+		dims[d] = tfc__kint(sh, d);
+		int k = d - (r - x->shape.rank);
+		int64_t xd = k >= 0 ? x->shape.dims[k] : 1;
+		if (dims[d] < 0 || (xd != dims[d] && xd != 1))
+			okay = false;
+		sstr[d] = k >= 0 && xd != 1 ? xs[k] : 0;
+	}
+	if (!okay) {
+		tfc_shape want = tfc_shape_make(r, dims);
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Unable to broadcast tensor of shape %s to tensor of shape %s",
+				 tfc__kshape(&x->shape, b0, sizeof(b0)),
+				 tfc__kshape(&want, b1, sizeof(b1)));
+		return;
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	if (!o)
+		return;
+	tfc_shape os = o->shape;
+	tfc__strides(&os, dstr);
+	tfc__copy_strided(o, 0, x, 0, r, dims, dstr, sstr);
+}
+
+#define K(NAME, ...) { .op = NAME, .device = "CPU", .create = dense_create, __VA_ARGS__ }
+const struct tfc_kernel_def tfc__array_slice_kernels[] = {
+	K("Transpose", .compute = transpose_compute),
+	K("ConcatV2", .compute = concat_v2_compute),
+	K("Concat", .compute = concat_compute),
+	K("Unpack", .compute = unpack_compute),
+	K("Split", .compute = split_compute),
+	K("SplitV", .compute = split_v_compute),
+	K("Slice", .compute = slice_compute),
+	{ .op = "StridedSlice", .device = "CPU", .create = ss_create, .destroy = free_state,
+	  .compute = ss_compute },
+	K("Tile", .compute = tile_compute),
+	K("Pad", .compute = pad_compute),
+	K("PadV2", .compute = pad_compute),
+	K("BroadcastTo", .compute = broadcast_to_compute),
+	{ .op = NULL },
+};
