@@ -24,7 +24,6 @@ extern const struct tfc_kernel_def tfc__reduction_kernels[];
 extern const struct tfc_kernel_def tfc__array_shape_kernels[];
 extern const struct tfc_kernel_def tfc__array_slice_kernels[];
 extern const struct tfc_kernel_def tfc__array_gather_kernels[];
-extern const struct tfc_kernel_def tfc__nn_act_kernels[];
 extern const struct tfc_kernel_def tfc__conv_kernels[];
 extern const struct tfc_kernel_def tfc__pooling_kernels[];
 extern const struct tfc_kernel_def tfc__batchnorm_kernels[];
@@ -110,5 +109,30 @@ tfc_tensor *tfc__kernel_output_like(struct tfc_kernel_ctx *ctx, int k, int i, tf
  * to InvalidArgument "Expected dimension in the range [-r, r), but got a" if out of
  * range. */
 bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *out);
+
+/* ---- 2-D windows (convolutions and pooling; kernels/conv_kernels.c) */
+
+/* The node's 2-D window attrs, in NHWC order whatever data_format says. */
+struct tfc__window {
+	bool nchw;                  /* data_format NCHW */
+	int64_t stride[2], dil[2];  /* rows, cols */
+	int64_t ksize[2];           /* pooling: ksize attr (rows, cols) */
+	int padding;                /* 0 VALID, 1 SAME, 2 EXPLICIT */
+	int64_t pad_attr[4];        /* EXPLICIT: top, bottom, left, right */
+};
+
+/* Reads strides, dilations (when present), ksize (pool), padding, explicit_paddings
+ * and data_format. False with st set (InvalidArgument, TensorFlow's words) when they
+ * are malformed or ask for strides/dilations/windows over batch or depth. */
+bool tfc__window_parse(const tfc_operation *op, bool pool, struct tfc__window *w,
+		       tfc_status *st);
+
+/* The output size along one spatial dimension of size in, window k (dilated),
+ * stride, and the padding before it; false when the window does not fit (out < 0). */
+bool tfc__window_out(const struct tfc__window *w, int dim, int64_t in, int64_t k,
+		     int64_t *out, int64_t *pad_before);
+
+/* x (rank 4, NCHW) as a new NHWC tensor, or the reverse (to_nchw); NULL with st set. */
+tfc_tensor *tfc__to_layout(const tfc_tensor *x, bool to_nchw, tfc_status *st);
 
 #endif /* TFC_KERNELS_H */

@@ -23,7 +23,9 @@ libtfcbase_la_SOURCES += \
 	kernels/reduction_kernels.c \
 	kernels/array_shape_kernels.c \
 	kernels/array_slice_kernels.c \
-	kernels/array_gather_kernels.c
+	kernels/array_gather_kernels.c \
+	kernels/conv_kernels.c \
+	kernels/pooling.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
 # <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;
@@ -32,10 +34,11 @@ AM_CPPFLAGS += $(OPENBLAS_CFLAGS) -I$(top_srcdir)/kernels
 
 # Kernel tests: reference values from TensorFlow (tests/tf/gen_kernel_refs.py writes
 # tests/data/kernels/), bad input, threads.
-KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array
+KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn
 check_PROGRAMS += $(KERNEL_TESTS)
 TESTS += $(KERNEL_TESTS)
 noinst_HEADERS += tests/kernel_ref.h
 EXTRA_DIST += tests/tf/gen_kernel_refs.py tests/data/kernels
 tests_test_kernels_cwise_LDADD = libtfccore.la
 tests_test_kernels_array_LDADD = libtfccore.la
+tests_test_kernels_nn_LDADD = libtfccore.la

@@ -1,7 +1,9 @@
 /*
  * matmul_kernels.c: the CPU MatMul kernel (transpose_a, transpose_b): float and double
  * through OpenBLAS (cblas_sgemm, cblas_dgemm), int32 and int64 through a plain loop
- * with wrapping arithmetic. The number of OpenBLAS threads follows the session's
+ * with wrapping arithmetic; BatchMatMul (equal batch dimensions) and BatchMatMulV2
+ * (batch dimensions broadcast), adj_x and adj_y, float and double, one GEMM per
+ * matrix of the batch. The number of OpenBLAS threads follows the session's
  * intra_op_parallelism_threads.
  */
 #include <limits.h>
@@ -136,8 +138,129 @@ static void matmul_compute(struct tfc_kernel_ctx *ctx)
 			    (int)b1, 0.0, pc, (int)n);
 }
 
+/* ---- BatchMatMul, BatchMatMulV2 */
+
+struct bmm_state {
+	tfc_dtype dtype;
+	bool adj_x, adj_y, v2; /* v2: batch dimensions broadcast */
+};
+
+static void *bmm_create(const tfc_operation *op, tfc_status *st)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (t != TFC_FLOAT && t != TFC_DOUBLE)
+		return tfc__kernel_unsupported(op, "T", t, st);
+	struct bmm_state *s = tfc__malloc(sizeof(*s));
+	s->dtype = t;
+	s->adj_x = tfc__kernel_attr_bool(op, "adj_x", false);
+	s->adj_y = tfc__kernel_attr_bool(op, "adj_y", false);
+	s->v2 = strcmp(op->type, "BatchMatMul") != 0;
+	return s;
+}
+
+static void bmm_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct bmm_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 2, s->dtype))
+		return;
+	const tfc_tensor *x = ctx->inputs[0], *y = ctx->inputs[1];
+	char b0[256], b1[256];
+	int rx = x->shape.rank, ry = y->shape.rank;
+	if (rx < 2 || ry < 2) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "In[%d] ndims must be >= 2: %d",
+				 rx < 2 ? 0 : 1, rx < 2 ? rx : ry);
+		return;
+	}
+	if (!s->v2 && rx != ry) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "In[0] and In[1] has different ndims: %s vs. %s",
+				 tfc__kshape(&x->shape, b0, sizeof(b0)),
+				 tfc__kshape(&y->shape, b1, sizeof(b1)));
+		return;
+	}
+	int br = (rx > ry ? rx : ry) - 2;
+	int64_t bdims[TFC_MAX_RANK], xs[TFC_MAX_RANK], ys[TFC_MAX_RANK], nb = 1;
+	int64_t xm = x->shape.dims[rx - 2], xk = x->shape.dims[rx - 1];
+	int64_t yk = y->shape.dims[ry - 2], yn = y->shape.dims[ry - 1];
+	int64_t m = s->adj_x ? xk : xm, k = s->adj_x ? xm : xk;
+	int64_t k2 = s->adj_y ? yn : yk, n = s->adj_y ? yk : yn;
+	/* batch strides in matrices (0: broadcast) */
+	int64_t sx = 1, sy = 1;
+	for (int d = br - 1; d >= 0; d--) {
+		int dx = d - (br - (rx - 2)), dy = d - (br - (ry - 2));
+		int64_t ax = dx >= 0 ? x->shape.dims[dx] : 1, ay = dy >= 0 ? y->shape.dims[dy] : 1;
+		if (ax != ay && ax != 1 && ay != 1) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "In[0] and In[1] must have compatible batch dimensions: %s vs. %s",
+					 tfc__kshape(&x->shape, b0, sizeof(b0)),
+					 tfc__kshape(&y->shape, b1, sizeof(b1)));
+			return;
+		}
+		if (!s->v2 && ax != ay) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "In[0].dim(%d) and In[1].dim(%d) must be the same: %s vs %s", d,
+					 d, tfc__kshape(&x->shape, b0, sizeof(b0)),
+					 tfc__kshape(&y->shape, b1, sizeof(b1)));
+			return;
+		}
+		bdims[d] = ax > ay ? ax : ay;
+		xs[d] = ax == 1 ? 0 : sx;
+		ys[d] = ay == 1 ? 0 : sy;
+		sx *= ax;
+		sy *= ay;
+		nb *= bdims[d];
+	}
+	if (k != k2) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Matrix size-incompatible: In[0]: %s, In[1]: %s",
+				 tfc__kshape(&x->shape, b0, sizeof(b0)),
+				 tfc__kshape(&y->shape, b1, sizeof(b1)));
+		return;
+	}
+	if (xm > INT_MAX || xk > INT_MAX || yk > INT_MAX || yn > INT_MAX) {
+		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "BatchMatMul dimensions above %d", INT_MAX);
+		return;
+	}
+	int64_t odims[TFC_MAX_RANK];
+	memcpy(odims, bdims, sizeof(int64_t) * (size_t)br);
+	odims[br] = m;
+	odims[br + 1] = n;
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, s->dtype, odims, br + 2);
+	if (!o || o->n_elems == 0 || k == 0)
+		return;
+	set_blas_threads(ctx->intra_op_threads);
+	enum CBLAS_TRANSPOSE ta = s->adj_x ? CblasTrans : CblasNoTrans;
+	enum CBLAS_TRANSPOSE tb = s->adj_y ? CblasTrans : CblasNoTrans;
+	size_t esz = tfc_dtype_size(s->dtype);
+	int64_t idx[TFC_MAX_RANK] = {0};
+	for (int64_t b = 0; b < nb; b++) {
+		int64_t ox = 0, oy = 0, rem = b;
+		for (int d = br - 1; d >= 0; d--) {
+			idx[d] = rem % bdims[d];
+			rem /= bdims[d];
+			ox += idx[d] * xs[d];
+			oy += idx[d] * ys[d];
+		}
+		const char *px = (const char *)tfc_tensor_data(x) + (size_t)(ox * xm * xk) * esz;
+		const char *py = (const char *)tfc_tensor_data(y) + (size_t)(oy * yk * yn) * esz;
+		char *po = (char *)tfc_tensor_data(o) + (size_t)(b * m * n) * esz;
+		if (s->dtype == TFC_FLOAT)
+			cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0f,
+				    (const float *)px, (int)xk, (const float *)py, (int)yn, 0.0f,
+				    (float *)po, (int)n);
+		else
+			cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0,
+				    (const double *)px, (int)xk, (const double *)py, (int)yn, 0.0,
+				    (double *)po, (int)n);
+	}
+}
+
 const struct tfc_kernel_def tfc__matmul_kernels[] = {
 	{ .op = "MatMul", .device = "CPU", .create = matmul_create, .destroy = matmul_destroy,
 	  .compute = matmul_compute },
+	{ .op = "BatchMatMul", .device = "CPU", .create = bmm_create, .destroy = matmul_destroy,
+	  .compute = bmm_compute },
+	{ .op = "BatchMatMulV2", .device = "CPU", .create = bmm_create, .destroy = matmul_destroy,
+	  .compute = bmm_compute },
 	{ .op = NULL },
 };

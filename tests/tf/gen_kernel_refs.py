@@ -46,7 +46,10 @@ class Writer:
         self.names = set()
         self.n = 0
 
-    def case(self, name, op, inputs, attrs=None, tol=None):
+    def case(self, name, op, inputs, attrs=None, tol=None, via=None):
+        """via: a function of the same arguments computing the outputs another way
+        (TensorFlow's CPU kernels lack NCHW convolutions: they are computed as NHWC
+        ones between transposes)."""
         attrs = attrs or {}
         assert name not in self.names, name
         self.names.add(name)
@@ -58,9 +61,11 @@ class Writer:
             kw[arg] = [tf.constant(x) for x in v] if isinstance(v, list) else tf.constant(v)
         alias = {'squeeze_dims': 'axis'}  # Python spellings of OpDef attr names
         kw.update({(alias.get(k, k) if k not in pnames else k): v for k, v in attrs.items()})
-        res = getattr(tf.raw_ops, op)(**kw)
+        res = via(**kw) if via else getattr(tf.raw_ops, op)(**kw)
         if isinstance(res, tf.Tensor):
             outs = [res]
+        elif isinstance(res, np.ndarray):
+            outs = [tf.constant(res)]
         elif isinstance(res, (list, tuple)) and len(res) and isinstance(res[0], list):
             outs = list(res[0])
         else:
@@ -298,10 +303,151 @@ def arrays(w):
     w.case('PreventGradient', 'PreventGradient', [r(3)])
 
 
+def nchw(t):
+    return tf.transpose(t, [0, 3, 1, 2])
+
+
+def nhwc(t):
+    return tf.transpose(t, [0, 2, 3, 1])
+
+
+def perm4(v):  # an NCHW-ordered attr list as NHWC
+    return [v[0], v[2], v[3], v[1]]
+
+
+def via_nchw(op, in_idx, sizes_idx=None):
+    """Runs op in NHWC: the NCHW inputs named in in_idx transposed, output back."""
+    def f(**kw):
+        kw = dict(kw)
+        for k in in_idx:
+            kw[k] = nhwc(kw[k])
+        if sizes_idx:
+            kw[sizes_idx] = tf.constant(perm4(list(kw[sizes_idx].numpy())), kw[sizes_idx].dtype)
+        for a in ('strides', 'dilations', 'ksize'):
+            if a in kw:
+                kw[a] = perm4(kw[a])
+        if 'explicit_paddings' in kw and kw['explicit_paddings']:
+            p = kw['explicit_paddings']
+            kw['explicit_paddings'] = p[0:2] + p[4:8] + p[2:4]
+        kw['data_format'] = 'NHWC'
+        out = getattr(tf.raw_ops, op)(**kw)
+        return nchw(out) if op not in ('Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter') else out
+    return f
+
+
+def dilate(f, dh, dw):
+    kh, kw = f.shape[0], f.shape[1]
+    g = np.zeros(((kh - 1) * dh + 1, (kw - 1) * dw + 1) + f.shape[2:], f.dtype)
+    g[::dh, ::dw] = f
+    return g
+
+
+def via_dilated(op):
+    """TensorFlow's CPU backprops lack dilations: a dilated filter is the undilated
+    one with zeros between its taps."""
+    def f(**kw):
+        kw = dict(kw)
+        dh, dw = kw['dilations'][1], kw['dilations'][2]
+        kw['dilations'] = [1, 1, 1, 1]
+        if op == 'Conv2DBackpropInput':
+            kw['filter'] = tf.constant(dilate(kw['filter'].numpy(), dh, dw))
+            return tf.raw_ops.Conv2DBackpropInput(**kw)
+        fs = kw['filter_sizes'].numpy()
+        kw['filter_sizes'] = tf.constant([(fs[0] - 1) * dh + 1, (fs[1] - 1) * dw + 1, fs[2], fs[3]], tf.int32)
+        return tf.raw_ops.Conv2DBackpropFilter(**kw).numpy()[::dh, ::dw]
+    return f
+
+
+def nn(w):
+    for dt, sfx in ((F32, 'f32'), (F64, 'f64')):
+        a, b = r(3, 4, dt=dt), r(4, 5, dt=dt)
+        w.case('MatMul_%s' % sfx, 'MatMul', [a, b])
+        w.case('MatMul_ta_%s' % sfx, 'MatMul', [a.T.copy(), b], {'transpose_a': True})
+        w.case('MatMul_tb_%s' % sfx, 'MatMul', [a, b.T.copy()], {'transpose_b': True})
+        w.case('MatMul_tab_%s' % sfx, 'MatMul', [a.T.copy(), b.T.copy()], {'transpose_a': True, 'transpose_b': True})
+        w.case('BatchMatMul_%s' % sfx, 'BatchMatMul', [r(2, 3, 4, dt=dt), r(2, 4, 2, dt=dt)])
+        w.case('BatchMatMul_adj_%s' % sfx, 'BatchMatMul', [r(2, 4, 3, dt=dt), r(2, 2, 4, dt=dt)], {'adj_x': True, 'adj_y': True})
+        w.case('BatchMatMulV2_bcast_%s' % sfx, 'BatchMatMulV2', [r(2, 1, 3, 4, dt=dt), r(3, 4, 2, dt=dt)])
+        w.case('BatchMatMulV2_2d_%s' % sfx, 'BatchMatMulV2', [r(3, 4, dt=dt), r(2, 4, 5, dt=dt)])
+        w.case('BiasAdd_%s' % sfx, 'BiasAdd', [r(2, 3, 4, dt=dt), r(4, dt=dt)])
+        w.case('BiasAdd_nchw_%s' % sfx, 'BiasAdd', [r(2, 3, 2, 2, dt=dt), r(3, dt=dt)], {'data_format': 'NCHW'})
+        w.case('BiasAddV1_%s' % sfx, 'BiasAddV1', [r(5, 2, dt=dt), r(2, dt=dt)])
+        w.case('BiasAddGrad_%s' % sfx, 'BiasAddGrad', [r(2, 3, 4, dt=dt)])
+        w.case('BiasAddGrad_nchw_%s' % sfx, 'BiasAddGrad', [r(2, 3, 2, 2, dt=dt)], {'data_format': 'NCHW'})
+        w.case('Softmax_%s' % sfx, 'Softmax', [r(2, 3, 5, dt=dt, lo=-10, hi=10)])
+        w.case('LogSoftmax_%s' % sfx, 'LogSoftmax', [r(4, 5, dt=dt, lo=-10, hi=10)])
+        lab = rng.dirichlet(np.ones(5), size=4).astype(dt)
+        w.case('SoftmaxXent_%s' % sfx, 'SoftmaxCrossEntropyWithLogits', [r(4, 5, dt=dt, lo=-5, hi=5), lab])
+        w.case('SparseSoftmaxXent_%s' % sfx, 'SparseSoftmaxCrossEntropyWithLogits', [r(4, 5, dt=dt, lo=-5, hi=5), np.array([0, 4, 2, 2], I32)])
+        w.case('SparseSoftmaxXent64_%s' % sfx, 'SparseSoftmaxCrossEntropyWithLogits', [r(3, 2, dt=dt), np.array([1, 0, 1], I64)])
+        w.case('L2Loss_%s' % sfx, 'L2Loss', [r(3, 4, dt=dt)])
+    # convolutions
+    convs = [  # input NHWC, filter HWIO, strides, padding, dilations, explicit
+        ((2, 5, 5, 3), (3, 3, 3, 4), [1, 1, 1, 1], 'SAME', [1, 1, 1, 1], []),
+        ((1, 6, 7, 2), (2, 3, 2, 3), [1, 2, 2, 1], 'VALID', [1, 1, 1, 1], []),
+        ((2, 7, 6, 2), (3, 2, 2, 2), [1, 2, 1, 1], 'SAME', [1, 1, 1, 1], []),
+        ((1, 5, 5, 1), (1, 1, 1, 3), [1, 1, 1, 1], 'VALID', [1, 1, 1, 1], []),
+        ((1, 8, 8, 2), (3, 3, 2, 2), [1, 1, 1, 1], 'VALID', [1, 2, 2, 1], []),
+        ((1, 6, 6, 2), (3, 3, 2, 3), [1, 2, 2, 1], 'EXPLICIT', [1, 1, 1, 1], [0, 0, 1, 2, 0, 1, 0, 0]),
+        ((2, 4, 4, 3), (2, 2, 3, 2), [1, 1, 1, 1], 'SAME', [1, 1, 1, 1], []),
+    ]
+    for k, (xs, fs, st, pad, dil, ex) in enumerate(convs):
+        for dt, sfx in ((F32, 'f32'), (F64, 'f64')):
+            x, f = r(*xs, dt=dt), r(*fs, dt=dt)
+            attrs = {'strides': st, 'padding': pad, 'dilations': dil}
+            if ex:
+                attrs['explicit_paddings'] = ex
+            y = tf.raw_ops.Conv2D(input=x, filter=f, **attrs).numpy()
+            dy = r(*y.shape, dt=dt)
+            w.case('Conv2D_%d_%s' % (k, sfx), 'Conv2D', [x, f], attrs, tol=(1e-4, 1e-5))
+            dv = lambda o: via_dilated(o) if dil[1] > 1 else None
+            w.case('Conv2DBackpropInput_%d_%s' % (k, sfx), 'Conv2DBackpropInput', [np.array(xs, I32), f, dy], attrs, tol=(1e-4, 1e-5), via=dv('Conv2DBackpropInput'))
+            w.case('Conv2DBackpropFilter_%d_%s' % (k, sfx), 'Conv2DBackpropFilter', [x, np.array(fs, I32), dy], attrs, tol=(1e-4, 1e-5), via=dv('Conv2DBackpropFilter'))
+            if sfx == 'f32' and dil[1] == 1:
+                # NCHW
+                n_st = [st[0], st[3], st[1], st[2]]
+                n_dil = [dil[0], dil[3], dil[1], dil[2]]
+                na = {'strides': n_st, 'padding': pad, 'dilations': n_dil, 'data_format': 'NCHW'}
+                if ex:
+                    na['explicit_paddings'] = ex[0:2] + ex[6:8] + ex[2:6]
+                xn = np.transpose(x, [0, 3, 1, 2]).copy()
+                dyn = np.transpose(dy, [0, 3, 1, 2]).copy()
+                w.case('Conv2D_nchw_%d' % k, 'Conv2D', [xn, f], na, tol=(1e-4, 1e-5), via=via_nchw('Conv2D', ['input']))
+                w.case('Conv2DBackpropInput_nchw_%d' % k, 'Conv2DBackpropInput', [np.array([xs[0], xs[3], xs[1], xs[2]], I32), f, dyn], na, tol=(1e-4, 1e-5), via=via_nchw('Conv2DBackpropInput', ['out_backprop'], 'input_sizes'))
+                w.case('Conv2DBackpropFilter_nchw_%d' % k, 'Conv2DBackpropFilter', [xn, np.array(fs, I32), dyn], na, tol=(1e-4, 1e-5), via=via_nchw('Conv2DBackpropFilter', ['input', 'out_backprop']))
+    dws = [((2, 5, 5, 3), (3, 3, 3, 2), [1, 1, 1, 1], 'SAME'), ((1, 6, 7, 2), (2, 2, 2, 1), [1, 2, 2, 1], 'VALID')]
+    for k, (xs, fs, st, pad) in enumerate(dws):
+        x, f = r(*xs), r(*fs)
+        attrs = {'strides': st, 'padding': pad}
+        y = tf.raw_ops.DepthwiseConv2dNative(input=x, filter=f, **attrs).numpy()
+        dy = r(*y.shape)
+        w.case('Depthwise_%d' % k, 'DepthwiseConv2dNative', [x, f], attrs, tol=(1e-4, 1e-5))
+        w.case('DepthwiseBackpropInput_%d' % k, 'DepthwiseConv2dNativeBackpropInput', [np.array(xs, I32), f, dy], attrs, tol=(1e-4, 1e-5))
+        w.case('DepthwiseBackpropFilter_%d' % k, 'DepthwiseConv2dNativeBackpropFilter', [x, np.array(fs, I32), dy], attrs, tol=(1e-4, 1e-5))
+    pools = [((2, 5, 5, 3), [1, 2, 2, 1], [1, 2, 2, 1], 'VALID'), ((1, 5, 6, 2), [1, 3, 3, 1], [1, 2, 2, 1], 'SAME'),
+             ((1, 4, 4, 1), [1, 2, 3, 1], [1, 1, 2, 1], 'SAME')]
+    for k, (xs, ks, st, pad) in enumerate(pools):
+        for dt, sfx in ((F32, 'f32'), (F64, 'f64')):
+            x = r(*xs, dt=dt)
+            attrs = {'ksize': ks, 'strides': st, 'padding': pad}
+            w.case('MaxPool_%d_%s' % (k, sfx), 'MaxPool', [x], attrs)
+            w.case('AvgPool_%d_%s' % (k, sfx), 'AvgPool', [x], attrs)
+            y = tf.raw_ops.MaxPool(input=x, **attrs).numpy()
+            dy = r(*y.shape, dt=dt)
+            if dt == F32:  # (raw_ops.MaxPoolGrad refuses double here)
+                w.case('MaxPoolGrad_%d_%s' % (k, sfx), 'MaxPoolGrad', [x, y, dy], attrs)
+            w.case('AvgPoolGrad_%d_%s' % (k, sfx), 'AvgPoolGrad', [np.array(xs, I32), dy], attrs)
+        x = r(*xs)
+        na = {'ksize': [ks[0], ks[3], ks[1], ks[2]], 'strides': [st[0], st[3], st[1], st[2]], 'padding': pad, 'data_format': 'NCHW'}
+        xn = np.transpose(x, [0, 3, 1, 2]).copy()
+        w.case('MaxPool_nchw_%d' % k, 'MaxPool', [xn], na, via=via_nchw('MaxPool', ['input']))
+        w.case('AvgPool_nchw_%d' % k, 'AvgPool', [xn], na, via=via_nchw('AvgPool', ['value']))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/kernels'
     os.makedirs(out, exist_ok=True)
-    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays)):
+    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn)):
         w = Writer(os.path.join(out, name + '.txt'))
         fn(w)
         w.f.close()

@@ -1,0 +1,299 @@
+/*
+ * pooling.c: CPU kernels of 2-D pooling: MaxPool, AvgPool (the average over the
+ * window's elements inside the image: padding is not counted, as in TensorFlow),
+ * MaxPoolGrad (each gradient goes to the first maximum of its window, scanning rows
+ * then columns) and AvgPoolGrad (each gradient spread evenly over its window); NHWC
+ * and NCHW (transposed to NHWC and back), SAME and VALID padding; float and double.
+ * Windows come from struct tfc__window (kernels/conv_kernels.c).
+ */
+#include <math.h>
+
+#include "kernels.h"
+
+struct pool_state {
+	struct tfc__window w;
+	tfc_dtype dtype;
+};
+
+static void *pool_create(const tfc_operation *op, tfc_status *st)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (t == TFC_DTYPE_INVALID)
+		t = TFC_FLOAT;
+	if (t != TFC_FLOAT && t != TFC_DOUBLE)
+		return tfc__kernel_unsupported(op, "T", t, st);
+	struct pool_state *s = tfc__malloc(sizeof(*s));
+	s->dtype = t;
+	if (!tfc__window_parse(op, true, &s->w, st)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void pool_destroy(void *s) { free(s); }
+
+struct pgeom {
+	int64_t n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl;
+};
+
+static bool pgeom(struct tfc_kernel_ctx *ctx, const struct tfc__window *w, const int64_t *in,
+		  struct pgeom *g)
+{
+	g->n = in[0];
+	g->ih = in[1];
+	g->iw = in[2];
+	g->c = in[3];
+	g->kh = w->ksize[0];
+	g->kw = w->ksize[1];
+	g->sh = w->stride[0];
+	g->sw = w->stride[1];
+	if (!tfc__window_out(w, 0, g->ih, g->kh, &g->oh, &g->pt) ||
+	    !tfc__window_out(w, 1, g->iw, g->kw, &g->ow, &g->pl)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Computed output size would be negative: input %lldx%lld, window "
+				 "%lldx%lld",
+				 (long long)g->ih, (long long)g->iw, (long long)g->kh, (long long)g->kw);
+		return false;
+	}
+	return true;
+}
+
+static double ld(const void *p, tfc_dtype t, int64_t i)
+{
+	return t == TFC_FLOAT ? ((const float *)p)[i] : ((const double *)p)[i];
+}
+
+static void stv(void *p, tfc_dtype t, int64_t i, double v)
+{
+	if (t == TFC_FLOAT)
+		((float *)p)[i] = (float)v;
+	else
+		((double *)p)[i] = v;
+}
+
+/* An NHWC reference to input k (converted from NCHW when needed); NULL with st set. */
+static tfc_tensor *nhwc(struct tfc_kernel_ctx *ctx, const struct pool_state *s, int k)
+{
+	const tfc_tensor *x = ctx->inputs[k];
+	if (x->shape.rank != 4 || x->dtype != s->dtype) {
+		char b[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "input must be 4-dimensional %s, got %s %s",
+				 tfc_dtype_name(s->dtype), tfc_dtype_name(x->dtype),
+				 tfc__kshape(&x->shape, b, sizeof(b)));
+		return NULL;
+	}
+	return s->w.nchw ? tfc__to_layout(x, false, ctx->st) : tfc_tensor_ref((tfc_tensor *)x);
+}
+
+static void set_out(struct tfc_kernel_ctx *ctx, const struct pool_state *s, tfc_tensor *o)
+{
+	if (s->w.nchw) {
+		tfc_tensor *t = tfc__to_layout(o, true, ctx->st);
+		tfc_tensor_free(o);
+		if (!t)
+			return;
+		o = t;
+	}
+	tfc_tensor_free(ctx->outputs[0]);
+	ctx->outputs[0] = o;
+}
+
+/* Window (oh, ow) clipped to the image: rows [h0, h1), cols [w0, w1). */
+static void window(const struct pgeom *g, int64_t oh, int64_t ow, int64_t *h0, int64_t *h1,
+		   int64_t *w0, int64_t *w1)
+{
+	*h0 = oh * g->sh - g->pt;
+	*w0 = ow * g->sw - g->pl;
+	*h1 = *h0 + g->kh < g->ih ? *h0 + g->kh : g->ih;
+	*w1 = *w0 + g->kw < g->iw ? *w0 + g->kw : g->iw;
+	if (*h0 < 0)
+		*h0 = 0;
+	if (*w0 < 0)
+		*w0 = 0;
+}
+
+/* For each output element: max (and the input index of the first maximum) or mean. */
+static void pool_forward(struct tfc_kernel_ctx *ctx, bool max)
+{
+	const struct pool_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 1, TFC_DTYPE_INVALID))
+		return;
+	tfc_tensor *x = nhwc(ctx, s, 0), *o = NULL;
+	struct pgeom g;
+	if (!x)
+		return;
+	if (!pgeom(ctx, &s->w, x->shape.dims, &g))
+		goto cleanup;
+	int64_t od[4] = {g.n, g.oh, g.ow, g.c};
+	o = tfc_tensor_new(s->dtype, od, 4, ctx->st);
+	if (!o)
+		goto cleanup;
+	const void *xp = tfc_tensor_data(x);
+	void *op = tfc_tensor_data(o);
+	for (int64_t b = 0; b < g.n; b++)
+		for (int64_t oh = 0; oh < g.oh; oh++)
+			for (int64_t ow = 0; ow < g.ow; ow++) {
+				int64_t h0, h1, w0, w1;
+				window(&g, oh, ow, &h0, &h1, &w0, &w1);
+				int64_t oi = ((b * g.oh + oh) * g.ow + ow) * g.c;
+				for (int64_t c = 0; c < g.c; c++) {
+					double acc = max ? -INFINITY : 0;
+					int64_t cnt = 0;
+					for (int64_t h = h0; h < h1; h++)
+						for (int64_t w = w0; w < w1; w++) {
+							double v = ld(xp, s->dtype,
+								      ((b * g.ih + h) * g.iw + w) * g.c + c);
+							if (max)
+								acc = v > acc || isnan(v) ? v : acc;
+							else
+								acc += v;
+							cnt++;
+						}
+					stv(op, s->dtype, oi + c, max ? acc : cnt ? acc / (double)cnt : 0);
+				}
+			}
+	set_out(ctx, s, o);
+	o = NULL;
+cleanup:
+	tfc_tensor_free(o);
+	tfc_tensor_free(x);
+}
+
+static void max_pool_compute(struct tfc_kernel_ctx *ctx) { pool_forward(ctx, true); }
+static void avg_pool_compute(struct tfc_kernel_ctx *ctx) { pool_forward(ctx, false); }
+
+static void max_pool_grad_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct pool_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+		return;
+	tfc_tensor *x = nhwc(ctx, s, 0), *dy = NULL, *dx = NULL;
+	struct pgeom g;
+	if (!x)
+		return;
+	if (!pgeom(ctx, &s->w, x->shape.dims, &g))
+		goto cleanup;
+	dy = nhwc(ctx, s, 2);
+	if (!dy)
+		goto cleanup;
+	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
+	    dy->shape.dims[3] != g.c) {
+		char b[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected grad shape to be [%lld,%lld,%lld,%lld] (NHWC), but got %s",
+				 (long long)g.n, (long long)g.oh, (long long)g.ow, (long long)g.c,
+				 tfc__kshape(&dy->shape, b, sizeof(b)));
+		goto cleanup;
+	}
+	dx = tfc_tensor_new(s->dtype, x->shape.dims, 4, ctx->st);
+	if (!dx)
+		goto cleanup;
+	const void *xp = tfc_tensor_data(x), *gp = tfc_tensor_data(dy);
+	void *dp = tfc_tensor_data(dx);
+	for (int64_t b = 0; b < g.n; b++)
+		for (int64_t oh = 0; oh < g.oh; oh++)
+			for (int64_t ow = 0; ow < g.ow; ow++) {
+				int64_t h0, h1, w0, w1;
+				window(&g, oh, ow, &h0, &h1, &w0, &w1);
+				int64_t oi = ((b * g.oh + oh) * g.ow + ow) * g.c;
+				for (int64_t c = 0; c < g.c; c++) {
+					double best = -INFINITY;
+					int64_t at = -1;
+					for (int64_t h = h0; h < h1; h++)
+						for (int64_t w = w0; w < w1; w++) {
+							int64_t i = ((b * g.ih + h) * g.iw + w) * g.c + c;
+							double v = ld(xp, s->dtype, i);
+							if (at < 0 || v > best) {
+								best = v;
+								at = i;
+							}
+						}
+					if (at >= 0)
+						stv(dp, s->dtype, at,
+						    ld(dp, s->dtype, at) + ld(gp, s->dtype, oi + c));
+				}
+			}
+	set_out(ctx, s, dx);
+	dx = NULL;
+cleanup:
+	tfc_tensor_free(dx);
+	tfc_tensor_free(dy);
+	tfc_tensor_free(x);
+}
+
+static void avg_pool_grad_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct pool_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *shp = ctx->inputs[0];
+	if ((shp->dtype != TFC_INT32 && shp->dtype != TFC_INT64) || shp->shape.rank != 1 ||
+	    shp->n_elems != 4) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "orig_input_shape must be 1-dimensional and 4 elements");
+		return;
+	}
+	int64_t d[4];
+	for (int i = 0; i < 4; i++) {
+		d[i] = tfc__kint(shp, i);
+		if (d[i] < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "orig_input_shape must be non-negative");
+			return;
+		}
+	}
+	int64_t in[4] = {d[0], s->w.nchw ? d[2] : d[1], s->w.nchw ? d[3] : d[2], s->w.nchw ? d[1] : d[3]};
+	struct pgeom g;
+	if (!pgeom(ctx, &s->w, in, &g))
+		return;
+	tfc_tensor *dy = nhwc(ctx, s, 1), *dx = NULL;
+	if (!dy)
+		return;
+	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
+	    dy->shape.dims[3] != g.c) {
+		char b[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected grad shape to be [%lld,%lld,%lld,%lld] (NHWC), but got %s",
+				 (long long)g.n, (long long)g.oh, (long long)g.ow, (long long)g.c,
+				 tfc__kshape(&dy->shape, b, sizeof(b)));
+		goto cleanup;
+	}
+	dx = tfc_tensor_new(s->dtype, in, 4, ctx->st);
+	if (!dx)
+		goto cleanup;
+	const void *gp = tfc_tensor_data(dy);
+	void *dp = tfc_tensor_data(dx);
+	for (int64_t b = 0; b < g.n; b++)
+		for (int64_t oh = 0; oh < g.oh; oh++)
+			for (int64_t ow = 0; ow < g.ow; ow++) {
+				int64_t h0, h1, w0, w1;
+				window(&g, oh, ow, &h0, &h1, &w0, &w1);
+				int64_t cnt = (h1 - h0) * (w1 - w0);
+				if (cnt <= 0)
+					continue;
+				int64_t oi = ((b * g.oh + oh) * g.ow + ow) * g.c;
+				for (int64_t h = h0; h < h1; h++)
+					for (int64_t w = w0; w < w1; w++)
+						for (int64_t c = 0; c < g.c; c++) {
+							int64_t i = ((b * g.ih + h) * g.iw + w) * g.c + c;
+							stv(dp, s->dtype, i,
+							    ld(dp, s->dtype, i) +
+								    ld(gp, s->dtype, oi + c) / (double)cnt);
+						}
+			}
+	set_out(ctx, s, dx);
+	dx = NULL;
+cleanup:
+	tfc_tensor_free(dx);
+	tfc_tensor_free(dy);
+}
+
+#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = pool_create, .destroy = pool_destroy, \
+		      .compute = FN }
+const struct tfc_kernel_def tfc__pooling_kernels[] = {
+	K("MaxPool", max_pool_compute),
+	K("AvgPool", avg_pool_compute),
+	K("MaxPoolGrad", max_pool_grad_compute),
+	K("AvgPoolGrad", avg_pool_grad_compute),
+	{ .op = NULL },
+};
