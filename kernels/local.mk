@@ -25,7 +25,8 @@ libtfcbase_la_SOURCES += \
 	kernels/array_slice_kernels.c \
 	kernels/array_gather_kernels.c \
 	kernels/conv_kernels.c \
-	kernels/pooling.c
+	kernels/pooling.c \
+	kernels/training_kernels.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
 # <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;
@@ -34,7 +35,7 @@ AM_CPPFLAGS += $(OPENBLAS_CFLAGS) -I$(top_srcdir)/kernels
 
 # Kernel tests: reference values from TensorFlow (tests/tf/gen_kernel_refs.py writes
 # tests/data/kernels/), bad input, threads.
-KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn
+KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn tests/test_kernels_train
 check_PROGRAMS += $(KERNEL_TESTS)
 TESTS += $(KERNEL_TESTS)
 noinst_HEADERS += tests/kernel_ref.h
@@ -42,3 +43,4 @@ EXTRA_DIST += tests/tf/gen_kernel_refs.py tests/data/kernels
 tests_test_kernels_cwise_LDADD = libtfccore.la
 tests_test_kernels_array_LDADD = libtfccore.la
 tests_test_kernels_nn_LDADD = libtfccore.la
+tests_test_kernels_train_LDADD = libtfccore.la

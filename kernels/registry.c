@@ -12,7 +12,8 @@ static const struct tfc_kernel_def *const families[] = {
 	tfc__array_kernels,  tfc__random_kernels, tfc__string_kernels, tfc__state_kernels,
 	tfc__io_kernels,     tfc__cwise_unary_kernels, tfc__cwise_misc_kernels,
 	tfc__reduction_kernels, tfc__array_shape_kernels, tfc__array_slice_kernels,
-	tfc__array_gather_kernels, tfc__conv_kernels, tfc__pooling_kernels, NULL,
+	tfc__array_gather_kernels, tfc__conv_kernels, tfc__pooling_kernels,
+	tfc__training_kernels, NULL,
 };
 
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;

@@ -444,10 +444,55 @@ def nn(w):
         w.case('AvgPool_nchw_%d' % k, 'AvgPool', [xn], na, via=via_nchw('AvgPool', ['value']))
 
 
+def training(w):
+    """Optimizer updates: each case's inputs are the variable and slot values, then the
+    scalars and gradient as the op takes them; its outputs are the variable and slots
+    after the update has run twice (TensorFlow's resource form)."""
+    specs = [
+        ('ResourceApplyGradientDescent', 1, lambda g: [np.array(0.1), g], {}),
+        ('ResourceApplyMomentum', 2, lambda g: [np.array(0.1), g, np.array(0.9)], {}),
+        ('ResourceApplyMomentum', 2, lambda g: [np.array(0.1), g, np.array(0.9)], {'use_nesterov': True}),
+        ('ResourceApplyKerasMomentum', 2, lambda g: [np.array(0.1), g, np.array(0.9)], {}),
+        ('ResourceApplyKerasMomentum', 2, lambda g: [np.array(0.1), g, np.array(0.9)], {'use_nesterov': True}),
+        ('ResourceApplyAdagrad', 2, lambda g: [np.array(0.1), g], {}),
+        ('ResourceApplyAdam', 3, lambda g: [np.array(0.9), np.array(0.999), np.array(0.01), np.array(0.9),
+                                           np.array(0.999), np.array(1e-7), g], {}),
+        ('ResourceApplyAdam', 3, lambda g: [np.array(0.81), np.array(0.998), np.array(0.01), np.array(0.9),
+                                           np.array(0.999), np.array(1e-7), g], {'use_nesterov': True}),
+        ('ResourceApplyRMSProp', 3, lambda g: [np.array(0.01), np.array(0.9), np.array(0.5), np.array(1e-6), g], {}),
+        ('ResourceApplyAdadelta', 3, lambda g: [np.array(1.0), np.array(0.95), np.array(1e-6), g], {}),
+    ]
+    for k, (op, nslots, scal, attrs) in enumerate(specs):
+        for dt, sfx in ((F32, 'f32'), (F64, 'f64')):
+            vals = [r(2, 3, dt=dt)] + [r(2, 3, dt=dt, lo=0.1, hi=1.0) for _ in range(nslots - 1)]
+            g = r(2, 3, dt=dt)
+            rest = [np.asarray(x, dt) for x in scal(g)]
+            vs = [tf.Variable(v) for v in vals]
+            names = ['var', 'accum'] if nslots == 2 else ['var', 'm', 'v'] if 'Adam' in op else \
+                ['var', 'ms', 'mom'] if 'RMS' in op else ['var', 'accum', 'accum_update'] if nslots == 3 else ['var']
+            import inspect
+            pnames = list(inspect.signature(getattr(tf.raw_ops, op)).parameters)
+            kw = {pn: v.handle for pn, v in zip(pnames, vs)}
+            kw.update({pn: tf.constant(x) for pn, x in zip(pnames[nslots:], rest)})
+            kw.update(attrs)
+            for _ in range(2):
+                getattr(tf.raw_ops, op)(**kw)
+            wr = w.f.write
+            wr('case %s_%d_%s %s\n' % (op, k, sfx, op))
+            for a, v in attrs.items():
+                wr('attr %s b %d\n' % (a, 1 if v else 0))
+            for x in vals + rest:
+                wr('in %s\n' % fmt_tensor(x))
+            for v in vs:
+                wr('out %s\n' % fmt_tensor(v.numpy()))
+            wr('end\n')
+            w.n += 1
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/kernels'
     os.makedirs(out, exist_ok=True)
-    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn)):
+    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training)):
         w = Writer(os.path.join(out, name + '.txt'))
         fn(w)
         w.f.close()

@@ -1,0 +1,312 @@
+/*
+ * training_kernels.c: CPU kernels of the optimizer update ops, in their reference
+ * form (Apply*: the variable and its slots arrive as ref inputs, the variable's ref is
+ * forwarded as the output) and their resource form (ResourceApply*: resource handles,
+ * no outputs): GradientDescent, Momentum (and Nesterov), KerasMomentum (resource
+ * only, as in TensorFlow), Adagrad (update_slots), Adam (and Nesterov), RMSProp and
+ * Adadelta; float and double. Each op is a record: how many slots it updates, which
+ * inputs are scalars, and an update function over one element.
+ *
+ * Locking: the slots are locked in input order (the variable first), which every
+ * update op shares, so two updates of one variable serialize and cannot deadlock (a
+ * slot listed twice is locked once). use_locking=false in TensorFlow allows racy
+ * updates; here updates always lock, which gives the same results without the race.
+ * Values are written in place when the slot holds the only reference to its value
+ * (besides this node's own input), else into a copy that is swapped in, as
+ * kernels/state_kernels.c does, so a reader that took the value earlier keeps it.
+ */
+#include <math.h>
+#include <pthread.h>
+
+#include "kernels.h"
+
+#define MAX_SLOTS 3
+#define MAX_SCALARS 6
+
+/* One element: v[0..n_slots) are the variable and its slots (updated in place), s[]
+ * the scalar inputs in order, g the gradient, flag the nesterov/update_slots attr. */
+typedef void (*update_fn)(double *v, const double *s, double g, bool flag);
+
+static void gd(double *v, const double *s, double g, bool flag)
+{
+	(void)flag;
+	v[0] -= s[0] * g;
+}
+
+/* ApplyMomentum: lr, momentum */
+static void momentum(double *v, const double *s, double g, bool nesterov)
+{
+	double lr = s[0], mu = s[1];
+	v[1] = v[1] * mu + g;
+	v[0] -= nesterov ? g * lr + v[1] * mu * lr : v[1] * lr;
+}
+
+static void keras_momentum(double *v, const double *s, double g, bool nesterov)
+{
+	double lr = s[0], mu = s[1];
+	v[1] = v[1] * mu - g * lr;
+	v[0] += nesterov ? v[1] * mu - g * lr : v[1];
+}
+
+static void adagrad(double *v, const double *s, double g, bool update_slots)
+{
+	if (update_slots)
+		v[1] += g * g;
+	v[0] -= s[0] * g / sqrt(v[1]);
+}
+
+/* beta1_power, beta2_power, lr, beta1, beta2, epsilon */
+static void adam(double *v, const double *s, double g, bool nesterov)
+{
+	double b1p = s[0], b2p = s[1], lr = s[2], b1 = s[3], b2 = s[4], eps = s[5];
+	double alpha = lr * sqrt(1 - b2p) / (1 - b1p);
+	v[1] += (g - v[1]) * (1 - b1);
+	v[2] += (g * g - v[2]) * (1 - b2);
+	if (nesterov)
+		v[0] -= (v[1] * b1 + (1 - b1) * g) * alpha / (sqrt(v[2]) + eps);
+	else
+		v[0] -= v[1] * alpha / (sqrt(v[2]) + eps);
+}
+
+/* lr, rho, momentum, epsilon; slots ms, mom */
+static void rmsprop(double *v, const double *s, double g, bool flag)
+{
+	(void)flag;
+	double lr = s[0], rho = s[1], mu = s[2], eps = s[3];
+	v[1] += (g * g - v[1]) * (1 - rho);
+	v[2] = v[2] * mu + lr * g / sqrt(v[1] + eps);
+	v[0] -= v[2];
+}
+
+/* lr, rho, epsilon; slots accum, accum_update */
+static void adadelta(double *v, const double *s, double g, bool flag)
+{
+	(void)flag;
+	double lr = s[0], rho = s[1], eps = s[2];
+	v[1] = v[1] * rho + g * g * (1 - rho);
+	double upd = sqrt(v[2] + eps) / sqrt(v[1] + eps) * g;
+	v[2] = v[2] * rho + upd * upd * (1 - rho);
+	v[0] -= upd * lr;
+}
+
+/* An update op: n_slots ref/resource inputs first, then n_scalars scalars (the
+ * gradient among them at grad_at, counted among the inputs after the slots). */
+struct train_op {
+	const char *name;
+	int n_slots;
+	int n_after;      /* inputs after the slots (scalars and the gradient) */
+	int grad_at;      /* index of the gradient among those */
+	update_fn fn;
+	const char *flag; /* bool attr passed to fn (NULL: false) */
+	bool flag_dflt;
+	bool resource;
+};
+
+static const struct train_op train_ops[] = {
+	{ "ApplyGradientDescent", 1, 2, 1, gd, NULL, false, false },
+	{ "ResourceApplyGradientDescent", 1, 2, 1, gd, NULL, false, true },
+	{ "ApplyMomentum", 2, 3, 1, momentum, "use_nesterov", false, false },
+	{ "ResourceApplyMomentum", 2, 3, 1, momentum, "use_nesterov", false, true },
+	{ "ResourceApplyKerasMomentum", 2, 3, 1, keras_momentum, "use_nesterov", false, true },
+	{ "ApplyAdagrad", 2, 2, 1, adagrad, "update_slots", true, false },
+	{ "ResourceApplyAdagrad", 2, 2, 1, adagrad, "update_slots", true, true },
+	{ "ApplyAdam", 3, 7, 6, adam, "use_nesterov", false, false },
+	{ "ResourceApplyAdam", 3, 7, 6, adam, "use_nesterov", false, true },
+	{ "ApplyRMSProp", 3, 5, 4, rmsprop, NULL, false, false },
+	{ "ResourceApplyRMSProp", 3, 5, 4, rmsprop, NULL, false, true },
+	{ "ApplyAdadelta", 3, 4, 3, adadelta, NULL, false, false },
+	{ "ResourceApplyAdadelta", 3, 4, 3, adadelta, NULL, false, true },
+	{ NULL, 0, 0, 0, NULL, NULL, false, false },
+};
+
+struct train_state {
+	const struct train_op *op;
+	tfc_dtype dtype;
+	bool flag;
+};
+
+static void *train_create(const tfc_operation *op, tfc_status *st)
+{
+	const struct train_op *t = train_ops;
+	while (t->name && strcmp(t->name, op->type) != 0)
+		t++;
+	TFC_ASSERT(t->name);
+	tfc_dtype dt = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (dt != TFC_FLOAT && dt != TFC_DOUBLE)
+		return tfc__kernel_unsupported(op, "T", dt, st);
+	struct train_state *s = tfc__malloc(sizeof(*s));
+	s->op = t;
+	s->dtype = dt;
+	s->flag = t->flag ? tfc__kernel_attr_bool(op, t->flag, t->flag_dflt) : false;
+	return s;
+}
+
+static void train_destroy(void *s) { free(s); }
+
+static double ld(const void *p, tfc_dtype t, int64_t i)
+{
+	return t == TFC_FLOAT ? ((const float *)p)[i] : ((const double *)p)[i];
+}
+
+static void stv(void *p, tfc_dtype t, int64_t i, double v)
+{
+	if (t == TFC_FLOAT)
+		((float *)p)[i] = (float)v;
+	else
+		((double *)p)[i] = v;
+}
+
+/* The ref of slot input k (a ref input, or a resource handle). */
+static struct tfc_ref *slot_ref(struct tfc_kernel_ctx *ctx, const struct train_op *t, int k)
+{
+	if (!t->resource)
+		return ctx->input_refs ? ctx->input_refs[k] : NULL;
+	const tfc_tensor *h = ctx->inputs[k];
+	if (h && h->dtype == TFC_RESOURCE && h->n_elems == 1)
+		return *(struct tfc_ref *const *)tfc_tensor_data(h);
+	return NULL;
+}
+
+/* A value of ref r that this kernel may write (ref->mu held): the value itself when
+ * nobody else holds it, else a copy that replaces it. NULL with ctx->st set. */
+static tfc_tensor *writable(struct tfc_kernel_ctx *ctx, struct tfc_ref *r)
+{
+	tfc_tensor *old = r->value;
+	int mine = 1;
+	for (int k = 0; k < ctx->n_inputs; k++)
+		if (ctx->inputs[k] == old)
+			mine++;
+	if (atomic_load(&old->refs) == mine && atomic_load(&old->buf->refs) == 1)
+		return old;
+	tfc_tensor *nt = tfc_tensor_new(old->dtype, old->shape.dims, old->shape.rank, ctx->st);
+	if (!nt)
+		return NULL;
+	memcpy(tfc_tensor_data(nt), tfc_tensor_data(old), tfc_tensor_byte_size(old));
+	r->value = nt;
+	tfc_tensor_free(old);
+	return nt;
+}
+
+static bool same_shape(const tfc_shape *a, const tfc_shape *b)
+{
+	return a->rank == b->rank &&
+	       memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
+}
+
+static void train_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct train_state *s = ctx->state;
+	const struct train_op *t = s->op;
+	int ns = t->n_slots;
+	char b0[128], b1[128];
+	struct tfc_ref *refs[MAX_SLOTS];
+	bool locked[MAX_SLOTS] = {false};
+	for (int k = 0; k < ns; k++) {
+		refs[k] = k < ctx->n_inputs ? slot_ref(ctx, t, k) : NULL;
+		if (!refs[k]) {
+			tfc_kernel_error(ctx, t->resource ? TFC_INVALID_ARGUMENT : TFC_INTERNAL,
+					 "Input %d of %s is not a %s", k, t->name,
+					 t->resource ? "resource handle" : "reference");
+			return;
+		}
+	}
+	for (int k = ns; k < ns + t->n_after; k++) {
+		const tfc_tensor *x = k < ctx->n_inputs ? ctx->inputs[k] : NULL;
+		if (!x || x->dtype != s->dtype) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Input %d of %s must be %s", k,
+					 t->name, tfc_dtype_name(s->dtype));
+			return;
+		}
+	}
+	const tfc_tensor *grad = ctx->inputs[ns + t->grad_at];
+	double sc[MAX_SCALARS];
+	int nsc = 0;
+	static const char *const scalar_names[] = { "alpha", "lr", "beta1_power", "rho" };
+	for (int k = 0; k < t->n_after; k++) {
+		if (k == t->grad_at)
+			continue;
+		const tfc_tensor *x = ctx->inputs[ns + k];
+		if (x->shape.rank != 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s is not a scalar: %s",
+					 k == 0 ? scalar_names[t->fn == gd ? 0 : 1] : "hyperparameter",
+					 tfc__kshape(&x->shape, b0, sizeof(b0)));
+			return;
+		}
+		sc[nsc++] = ld(tfc_tensor_data(x), s->dtype, 0);
+	}
+	/* lock in input order; a slot repeated is locked once */
+	for (int k = 0; k < ns; k++) {
+		bool dup = false;
+		for (int j = 0; j < k; j++)
+			dup |= refs[j] == refs[k];
+		if (!dup) {
+			pthread_mutex_lock(&refs[k]->mu);
+			locked[k] = true;
+		}
+	}
+	tfc_tensor *vals[MAX_SLOTS];
+	for (int k = 0; k < ns; k++) {
+		if (!refs[k]->value) {
+			if (t->resource)
+				tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION,
+						 "Could not find variable %s. This could mean that the "
+						 "variable has been deleted. In TF1, it can also mean the "
+						 "variable is uninitialized.",
+						 refs[k]->name);
+			else
+				tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION,
+						 "Attempting to use uninitialized value %s", refs[k]->name);
+			goto unlock;
+		}
+		if (refs[k]->value->dtype != s->dtype) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s of a %s variable %s with T=%s",
+					 t->name, tfc_dtype_name(refs[k]->value->dtype), refs[k]->name,
+					 tfc_dtype_name(s->dtype));
+			goto unlock;
+		}
+		if (!same_shape(&refs[k]->value->shape, &grad->shape)) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "%s and grad do not have the same shape%s %s",
+					 k == 0 ? "var" : "accum",
+					 tfc__kshape(&refs[k]->value->shape, b0, sizeof(b0)),
+					 tfc__kshape(&grad->shape, b1, sizeof(b1)));
+			goto unlock;
+		}
+	}
+	for (int k = 0; k < ns; k++) {
+		bool dup = false;
+		for (int j = 0; j < k; j++)
+			if (refs[j] == refs[k]) {
+				vals[k] = vals[j];
+				dup = true;
+			}
+		if (!dup && !(vals[k] = writable(ctx, refs[k])))
+			goto unlock;
+	}
+	int64_t n = grad->n_elems;
+	const void *gp = tfc_tensor_data(grad);
+	for (int64_t i = 0; i < n; i++) {
+		double v[MAX_SLOTS];
+		for (int k = 0; k < ns; k++)
+			v[k] = ld(tfc_tensor_data(vals[k]), s->dtype, i);
+		t->fn(v, sc, ld(gp, s->dtype, i), s->flag);
+		for (int k = 0; k < ns; k++)
+			stv(tfc_tensor_data(vals[k]), s->dtype, i, v[k]);
+	}
+	if (!t->resource && ctx->n_outputs > 0)
+		ctx->output_refs[0] = refs[0];
+unlock:
+	for (int k = ns - 1; k >= 0; k--)
+		if (locked[k])
+			pthread_mutex_unlock(&refs[k]->mu);
+}
+
+#define K(NAME) { .op = NAME, .device = "CPU", .create = train_create, .destroy = train_destroy, \
+		  .compute = train_compute, .flags = TFC_KF_STATEFUL }
+const struct tfc_kernel_def tfc__training_kernels[] = {
+	K("ApplyGradientDescent"), K("ResourceApplyGradientDescent"), K("ApplyMomentum"),
+	K("ResourceApplyMomentum"), K("ResourceApplyKerasMomentum"), K("ApplyAdagrad"),
+	K("ResourceApplyAdagrad"), K("ApplyAdam"), K("ResourceApplyAdam"), K("ApplyRMSProp"),
+	K("ResourceApplyRMSProp"), K("ApplyAdadelta"), K("ResourceApplyAdadelta"),
+	{ .op = NULL },
+};
