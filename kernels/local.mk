@@ -26,7 +26,9 @@ libtfcbase_la_SOURCES += \
 	kernels/array_gather_kernels.c \
 	kernels/conv_kernels.c \
 	kernels/pooling.c \
-	kernels/training_kernels.c
+	kernels/training_kernels.c \
+	kernels/batchnorm.c \
+	kernels/lrn.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
 # <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;

@@ -2,8 +2,9 @@
  * test_kernels_nn.c: the neural-network kernels (MatMul, BatchMatMul(V2), BiasAdd(Grad),
  * Softmax, LogSoftmax, the cross entropies, L2Loss in kernels/nn_kernels.c and
  * kernels/matmul_kernels.c; convolutions in kernels/conv_kernels.c; pooling in
- * kernels/pooling.c) against the values TensorFlow gives (tests/data/kernels/nn.txt,
- * made by tests/tf/gen_kernel_refs.py; NCHW and dilated cases are computed there
+ * kernels/pooling.c; batch normalization in kernels/batchnorm.c, LRN in kernels/lrn.c)
+ * against the values TensorFlow gives (tests/data/kernels/nn.txt,
+ * and norms.txt, made by tests/tf/gen_kernel_refs.py; NCHW and dilated cases are computed there
  * through NHWC or undilated TensorFlow ops), run through a session; then bad input,
  * each an InvalidArgument naming the node; and a convolution on two intra-op threads
  * against one.
@@ -100,6 +101,8 @@ int main(void)
 	st = tfc_status_new();
 	int n = kr_run_file("nn.txt", NULL);
 	ok(n > 120, "%d nn reference cases", n);
+	n = kr_run_file("norms.txt", NULL);
+	ok(n > 20, "%d batch norm and LRN reference cases", n);
 
 	const int64_t d23[] = {2, 3}, d34[] = {3, 4}, d3[] = {3}, d4[] = {4};
 	bad("MatMul", 2, (tfc_tensor *[]){fz(2, d23), fz(2, d23)}, NULL,

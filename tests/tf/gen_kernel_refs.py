@@ -489,10 +489,38 @@ def training(w):
             w.n += 1
 
 
+def norms(w):
+    for k, (op, gop) in enumerate((('FusedBatchNorm', 'FusedBatchNormGrad'), ('FusedBatchNormV2', 'FusedBatchNormGradV2'),
+                                   ('FusedBatchNormV3', 'FusedBatchNormGradV3'))):
+        for training in (True, False):
+            for fmt in ('NHWC', 'NCHW'):
+                x = r(2, 3, 4, 5, lo=-1, hi=3)
+                c = x.shape[3] if fmt == 'NHWC' else x.shape[1]
+                scale, offset = r(c, lo=0.5, hi=1.5), r(c)
+                mean, var = r(c), r(c, lo=0.5, hi=2)
+                attrs = {'is_training': training, 'epsilon': 0.001, 'data_format': fmt}
+                name = '%s_%s_%s' % (op, 'train' if training else 'infer', fmt)
+                w.case(name, op, [x, scale, offset, mean, var], attrs, tol=(1e-4, 1e-5))
+                outs = getattr(tf.raw_ops, op)(x=x, scale=scale, offset=offset, mean=mean, variance=var, **attrs)
+                dy = r(*x.shape)
+                ins = [dy, x, scale, outs[3].numpy(), outs[4].numpy()]
+                if gop.endswith('V3'):
+                    ins.append(outs[5].numpy())
+                w.case('%s_%s_%s' % (gop, 'train' if training else 'infer', fmt), gop, ins, attrs, tol=(1e-4, 1e-5))
+    # (exponential_avg_factor is not in tfc's op records, which follow an older
+    # ops.pbtxt: the kernel reads it when present, with 1 as default.)
+    for k, (rad, bias, alpha, beta) in enumerate(((2, 1.0, 0.5, 0.75), (5, 2.0, 1e-4, 0.5), (1, 1.0, 1.0, 1.0))):
+        x = r(2, 3, 3, 7)
+        a = {'depth_radius': rad, 'bias': bias, 'alpha': alpha, 'beta': beta}
+        w.case('LRN_%d' % k, 'LRN', [x], a, tol=(1e-4, 1e-5))
+        y = tf.raw_ops.LRN(input=x, **a).numpy()
+        w.case('LRNGrad_%d' % k, 'LRNGrad', [r(*x.shape), x, y], a, tol=(1e-4, 1e-5))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/kernels'
     os.makedirs(out, exist_ok=True)
-    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training)):
+    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training), ('norms', norms)):
         w = Writer(os.path.join(out, name + '.txt'))
         fn(w)
         w.f.close()
