@@ -37,7 +37,8 @@ AM_CPPFLAGS += $(OPENBLAS_CFLAGS) -I$(top_srcdir)/kernels
 
 # Kernel tests: reference values from TensorFlow (tests/tf/gen_kernel_refs.py writes
 # tests/data/kernels/), bad input, threads.
-KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn tests/test_kernels_train
+KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn tests/test_kernels_train \
+	tests/test_kernels_random
 check_PROGRAMS += $(KERNEL_TESTS)
 TESTS += $(KERNEL_TESTS)
 noinst_HEADERS += tests/kernel_ref.h
@@ -46,3 +47,4 @@ tests_test_kernels_cwise_LDADD = libtfccore.la
 tests_test_kernels_array_LDADD = libtfccore.la
 tests_test_kernels_nn_LDADD = libtfccore.la
 tests_test_kernels_train_LDADD = libtfccore.la
+tests_test_kernels_random_LDADD = libtfccore.la
