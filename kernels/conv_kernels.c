@@ -234,17 +234,6 @@ static void gemm(tfc_dtype t, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
 			    (int)ldb, beta, c, (int)ldc);
 }
 
-static void set_blas_threads(int n)
-{
-#ifdef OPENBLAS_VERSION
-	static atomic_int last_set;
-	if (n > 0 && atomic_exchange(&last_set, n) != n)
-		openblas_set_num_threads(n);
-#else
-	(void)n;
-#endif
-}
-
 /* im2col of images [b0, b0 + nb) into col (rows (b, oh, ow), KH*KW*C columns). */
 struct im2col_job {
 	const struct conv_geom *g;
@@ -352,7 +341,7 @@ static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 		goto done;
 	size_t esz = tfc_dtype_size(s->dtype);
 	int64_t K = g.kh * g.kw * g.c, rows_per_img = g.oh * g.ow;
-	set_blas_threads(ctx->intra_op_threads);
+	tfc__blas_threads(ctx->intra_op_threads);
 	if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
 	    g.oh == g.ih && g.ow == g.iw) {
 		/* 1x1: the input already is the column matrix */
@@ -481,7 +470,7 @@ static void conv2d_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 	if (dx->n_elems && dy->n_elems) {
 		size_t esz = tfc_dtype_size(s->dtype);
 		int64_t K = g.kh * g.kw * g.c, rpi = g.oh * g.ow, per = images_per_slice(&g, esz);
-		set_blas_threads(ctx->intra_op_threads);
+		tfc__blas_threads(ctx->intra_op_threads);
 		col = tfc__malloc((size_t)(per * rpi * K) * esz + 1);
 		for (int64_t b0 = 0; b0 < g.n; b0 += per) {
 			int64_t nb = g.n - b0 < per ? g.n - b0 : per;
@@ -544,7 +533,7 @@ static void conv2d_backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 		goto cleanup;
 	size_t esz = tfc_dtype_size(s->dtype);
 	int64_t K = g.kh * g.kw * g.c, rpi = g.oh * g.ow, per = images_per_slice(&g, esz);
-	set_blas_threads(ctx->intra_op_threads);
+	tfc__blas_threads(ctx->intra_op_threads);
 	col = tfc__malloc((size_t)(per * rpi * K) * esz + 1);
 	for (int64_t b0 = 0; b0 < g.n; b0 += per) {
 		int64_t nb = g.n - b0 < per ? g.n - b0 : per;

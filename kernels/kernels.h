@@ -111,6 +111,10 @@ tfc_tensor *tfc__kernel_output_like(struct tfc_kernel_ctx *ctx, int k, int i, tf
  * range. */
 bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *out);
 
+/* Sets OpenBLAS's thread count to n (0: leave it) before a GEMM; one setting for the
+ * process (kernels/matmul_kernels.c). */
+void tfc__blas_threads(int n);
+
 /* ---- 2-D windows (convolutions and pooling; kernels/conv_kernels.c) */
 
 /* The node's 2-D window attrs, in NHWC order whatever data_format says. */

@@ -48,3 +48,14 @@ tests_test_kernels_array_LDADD = libtfccore.la
 tests_test_kernels_nn_LDADD = libtfccore.la
 tests_test_kernels_train_LDADD = libtfccore.la
 tests_test_kernels_random_LDADD = libtfccore.la
+
+# The op benchmark (make bench-ops): MatMul against raw cblas_sgemm, Conv2D, a large
+# element-wise op and reductions at 1 and 2 intra-op threads.
+EXTRA_PROGRAMS += tests/bench/bench_ops
+tests_bench_bench_ops_SOURCES = tests/bench/bench_ops.c
+tests_bench_bench_ops_LDADD = libtfccore.la $(OPENBLAS_LIBS)
+CLEANFILES += tests/bench/bench_ops
+
+bench-ops: tests/bench/bench_ops
+	tests/bench/bench_ops
+.PHONY: bench-ops
