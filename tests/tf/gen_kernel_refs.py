@@ -526,10 +526,40 @@ def norms(w):
         w.case('LRNGrad_%d' % k, 'LRNGrad', [r(*x.shape), x, y], a, tol=(1e-4, 1e-5))
 
 
+def misc(w):
+    x = r(3, 4)
+    w.case('ClipByValue_s', 'ClipByValue', [x, np.array(-0.5, F32), np.array(0.7, F32)])
+    w.case('ClipByValue_t', 'ClipByValue', [x, r(3, 4, lo=-2, hi=0), r(3, 4, lo=0, hi=2)])
+    w.case('ClipByValue_i', 'ClipByValue', [ri(5), np.array(-2, I32), np.array(3, I32)])
+    for k, (ex, rv) in enumerate(((False, False), (True, False), (False, True), (True, True))):
+        w.case('Cumsum_%d' % k, 'Cumsum', [r(2, 3, 4), np.array(1, I32)], {'exclusive': ex, 'reverse': rv})
+        w.case('Cumprod_%d' % k, 'Cumprod', [r(3, 4, dt=F64), np.array(-1, I64)], {'exclusive': ex, 'reverse': rv})
+    w.case('Cumsum_i', 'Cumsum', [ri(6, dt=I64), np.array(0, I32)])
+    w.case('ReverseV2_0', 'ReverseV2', [r(2, 3, 4), np.array([1], I32)])
+    w.case('ReverseV2_1', 'ReverseV2', [ri(2, 3, 4), np.array([0, -1], I64)])
+    w.case('ReverseV2_none', 'ReverseV2', [r(2, 3), np.array([], I32)])
+    w.case('ReverseSequence_0', 'ReverseSequence', [r(3, 5, 2), np.array([2, 5, 0], I64)], {'seq_dim': 1, 'batch_dim': 0})
+    w.case('ReverseSequence_1', 'ReverseSequence', [ri(4, 3), np.array([1, 4, 3], I32)], {'seq_dim': 0, 'batch_dim': 1})
+    w.case('MirrorPad_reflect', 'MirrorPad', [r(3, 4), np.array([[1, 2], [2, 3]], I32)], {'mode': 'REFLECT'})
+    w.case('MirrorPad_symmetric', 'MirrorPad', [ri(3, 4), np.array([[3, 2], [0, 4]], I64)], {'mode': 'SYMMETRIC'})
+    w.case('Where_bool', 'Where', [rng.rand(3, 4) > 0.5])
+    w.case('Where_f', 'Where', [np.array([[0, 1.5], [0, 0], [-2, 0]], F32)])
+    w.case('TopKV2_0', 'TopKV2', [r(3, 6), np.array(3, I32)])
+    w.case('TopKV2_ties', 'TopKV2', [np.array([[1, 3, 3, 2, 3]], I32), np.array(4, I32)])
+    w.case('TopKV2_f64', 'TopKV2', [r(2, 2, 5, dt=F64), np.array(5, I32)])
+    w.case('InTopKV2', 'InTopKV2', [r(4, 5), np.array([0, 1, 2, 3], I32), np.array(2, I32)])
+    w.case('Unique_i', 'Unique', [np.array([4, 1, 4, 2, 1, 7], I32)])
+    w.case('Unique_f64', 'Unique', [np.array([0.5, 0.25, 0.5], F64)], {'out_idx': tf.int64})
+    w.case('DynamicPartition_0', 'DynamicPartition', [r(5, 2), np.array([1, 0, 2, 1, 1], I32)], {'num_partitions': 3})
+    w.case('DynamicPartition_1', 'DynamicPartition', [ri(2, 3), np.array([[0, 1, 0], [1, 1, 0]], I32)], {'num_partitions': 2})
+    w.case('ParallelDynamicStitch', 'ParallelDynamicStitch', [[np.array([0, 2], I32), np.array([1], I32)], [r(2, 2), r(1, 2)]])
+    w.case('CheckNumerics', 'CheckNumerics', [r(3)], {'message': 'ok'})
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/kernels'
     os.makedirs(out, exist_ok=True)
-    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training), ('norms', norms)):
+    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training), ('norms', norms), ('misc', misc)):
         global rng  # one seed per file, so adding cases to one file leaves the others
         rng = np.random.RandomState(zlib.crc32(name.encode()) & 0x7fffffff)
         w = Writer(os.path.join(out, name + '.txt'))
