@@ -449,6 +449,9 @@ def nn(w):
             if dt == F32:  # (raw_ops.MaxPoolGrad refuses double here)
                 w.case('MaxPoolGrad_%d_%s' % (k, sfx), 'MaxPoolGrad', [x, y, dy], attrs)
             w.case('AvgPoolGrad_%d_%s' % (k, sfx), 'AvgPoolGrad', [np.array(xs, I32), dy], attrs)
+            if dt == F32:
+                w.case('MaxPoolV2_%d' % k, 'MaxPoolV2', [x, np.array(ks, I32), np.array(st, I32)], {'padding': pad})
+                w.case('MaxPoolGradV2_%d' % k, 'MaxPoolGradV2', [x, y, dy, np.array(ks, I32), np.array(st, I32)], {'padding': pad})
         x = r(*xs)
         na = {'ksize': [ks[0], ks[3], ks[1], ks[2]], 'strides': [st[0], st[3], st[1], st[2]], 'padding': pad, 'data_format': 'NCHW'}
         xn = np.transpose(x, [0, 3, 1, 2]).copy()
