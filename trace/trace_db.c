@@ -335,7 +335,7 @@ static ProtobufCMessage *parse_message(const ProtobufCMessageDescriptor *desc, c
 /* Releases a step's decoded RunMetadata. */
 static void job_free_md(struct job *j)
 {
-	if (j->md && !j->arena.chunk)
+	if (j->md && tfc__arena_empty(&j->arena))
 		tensorflow__run_metadata__free_unpacked(j->md, NULL);
 	tfc__arena_free(&j->arena);
 	j->md = NULL;
