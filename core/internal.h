@@ -65,6 +65,13 @@ bool tfc__arena_empty(const struct tfc__arena *a);
  * released by tfc__arena_free, never by protobuf_c_message_free_unpacked. */
 ProtobufCAllocator tfc__arena_allocator(struct tfc__arena *a);
 
+/* ---- serializing (pb_pack.c) */
+
+/* m serialized exactly as protobuf_c_message_pack would, in one pass; size_hint is
+ * a first guess of the size (0: small). Returns a new buffer (caller frees) and its
+ * length in *len. */
+uint8_t *tfc__pb_pack(const ProtobufCMessage *m, size_t size_hint, size_t *len);
+
 /* ---- string map: open addressing, keys owned by the map, values are void * */
 
 struct tfc__strmap_slot {

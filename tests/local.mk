@@ -149,3 +149,9 @@ check_PROGRAMS += tests/test_step_stats
 TESTS += tests/test_step_stats
 tests_test_step_stats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_step_stats_LDADD = libtfccore.la
+
+# tfc__pb_pack against protobuf-c (core/pb_pack.c).
+check_PROGRAMS += tests/test_pb_pack
+TESTS += tests/test_pb_pack
+tests_test_pb_pack_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_pb_pack_LDADD = libtfccore.la -lm

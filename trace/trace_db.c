@@ -319,10 +319,7 @@ static bool query_int(tfc_trace_db *db, const char *sql, int64_t *out, tfc_statu
 /* Serializes any message into a new buffer (caller frees); *len gets its size. */
 static uint8_t *pack_message(const ProtobufCMessage *m, size_t *len)
 {
-	*len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = tfc__malloc(*len ? *len : 1);
-	protobuf_c_message_pack(m, buf);
-	return buf;
+	return tfc__pb_pack(m, 0, len);
 }
 
 /* A message from binary or text: core's parser, with the arguments in this file's order. */
