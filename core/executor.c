@@ -128,7 +128,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		node_of[i] = -1;
 	tfc_operation **stack = tfc__malloc((n_ops + 1) * sizeof(*stack));
 	struct tfc__executable *x = tfc__calloc(1, sizeof(*x));
-	int *order = NULL, *pending = NULL;
+	int *order = NULL, *pending = NULL, *placed = NULL;
 	bool ok = false;
 
 	for (int i = 0; i < n_feeds; i++) {
@@ -184,6 +184,9 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 	}
 	x->n_nodes = n;
 	x->nodes = tfc__calloc((size_t)n + 1, sizeof(struct xnode));
+	placed = tfc__malloc(((size_t)n + 1) * sizeof(int));
+	if (!tfc__place(s, ops_of, n, placed, st))
+		goto out;
 	/* Nodes, kernels and input slots. */
 	int slots = 0, outs = 0;
 	for (int i = 0; i < n; i++) {
@@ -196,7 +199,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		xn->n_out = op->n_outputs;
 		xn->out_base = outs;
 		outs += op->n_outputs;
-		xn->device = 0; /* placement arrives with the devices issue */
+		xn->device = placed[i];
 		if (!op->def) {
 			tfc_status_set(st, TFC_NOT_FOUND,
 				       "Op type not registered '%s' in binary running tfc.\n\t [[{{node %s}}]]",
@@ -213,11 +216,13 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 				       sh.rank > 0 ? " and shape " : "", sh.rank > 0 ? shape : "", op->name);
 			goto out;
 		}
-		xn->k = tfc_kernel_lookup(op->type, "CPU");
+		struct tfc__device_spec ds;
+		tfc__device_parse(s->devices[xn->device], &ds);
+		xn->k = tfc_kernel_lookup(op->type, ds.type);
 		if (!xn->k) {
 			tfc_status_set(st, TFC_UNIMPLEMENTED,
-				       "No OpKernel was registered to support Op '%s' used by {{node %s}} on CPU",
-				       op->type, op->name);
+				       "No OpKernel was registered to support Op '%s' used by {{node %s}} on %s",
+				       op->type, op->name, ds.type);
 			goto out;
 		}
 		/* A stateful kernel (a random generator, say) keeps one state per session
@@ -367,6 +372,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 	ok = true;
 	tfc_status_set(st, TFC_OK, NULL);
 out:
+	free(placed);
 	free(order);
 	free(pending);
 	free(ops_of);

@@ -12,6 +12,7 @@ libtfcbase_la_SOURCES = \
 	core/strmap.c \
 	core/arena.c \
 	core/pb_pack.c \
+	core/placer.c \
 	core/dtype.c \
 	core/shape.c \
 	core/tensor.c \

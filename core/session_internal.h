@@ -50,6 +50,12 @@ struct tfc_session {
  * stream. Call before the first run. */
 void tfc__session_use_async_test_device(struct tfc_session *s);
 
+/* Places nodes ops[0..n) on the session's devices (core/placer.c): dev[i] gets an
+ * index into s->devices. False with st set (InvalidArgument naming the node) when a
+ * request cannot be met. */
+bool tfc__place(const struct tfc_session *s, tfc_operation *const *ops, int n, int *dev,
+		tfc_status *st);
+
 /* Builds the executable for one signature (pruned, ordered, kernels created). NULL
  * with st set on failure. Called with s->mu held. */
 struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_output *feeds,
