@@ -338,9 +338,9 @@ static void test_views(void)
 	is_int(x, 60, "one X event per node stat");
 	is_int(m, 3, "process names: Steps and 2 devices");
 	const char *ev = json ? strstr(json, "\"name\":\"MatMul\",\"pid\":1,") : NULL;
-	ok(ev && strstr(ev, "\"ts\":2000012.000,\"dur\":20.000,\"args\":{\"name\":\"layer/mm\""),
+	ok(ev && strstr(ev, "\"ts\":12.000,\"dur\":20.000,\"args\":{\"name\":\"layer/mm\""),
 	   "MatMul event with its time");
-	if (!ev || !strstr(ev, "\"ts\":2000012.000"))
+	if (!ev || !strstr(ev, "\"ts\":12.000"))
 		diag("%.300s", ev ? ev : "(none)");
 	free(json);
 

@@ -636,7 +636,8 @@ pf_table *pf_table_build(const pf_data *d, const pf_view *v, tfc_status *st)
 			break;
 		default: name = tree.name[i]; break;
 		}
-		if (a[i].count == 0 && a[i].total_ns == 0 && v->by != PF_BY_STEP && a[i].params == 0)
+		if (a[i].count == 0 && a[i].total_ns == 0 && v->by != PF_BY_STEP &&
+		    (a[i].params == 0 || v->by != PF_BY_SCOPE))
 			continue;
 		if (v->by == PF_BY_SCOPE) {
 			if (v->max_depth > 0 && tree.depth[i] >= v->max_depth)

@@ -110,11 +110,24 @@ char *pf_chrome_trace(const pf_data *d, size_t *len, tfc_status *st)
 	int32_t *rank = device_ranks(d);
 	if (!n_lanes || !rank || !assign_lanes(d, 0, d->n_rows, &order, &lane, n_lanes))
 		goto oom;
-	pf_buf_puts(&b, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+	/* Times relative to the first event: absolute microseconds since the epoch with
+	 * a nanosecond fraction are more digits than a double (Perfetto's or Python's
+	 * JSON number) holds. The absolute start is in otherData. */
+	int64_t t0 = INT64_MAX;
+	for (int64_t i = 0; i < d->n_rows; i++)
+		if (d->rows[i].start_ns < t0)
+			t0 = d->rows[i].start_ns;
+	if (d->n_rows == 0)
+		t0 = 0;
+	pf_buf_printf(&b, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"run\":%lld,"
+		      "\"start_nanos_since_epoch\":%lld},\"traceEvents\":[\n",
+		      (long long)d->run_id, (long long)t0);
 	pf_buf_puts(&b, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":0,\"args\":{\"name\":\"Steps\"}},\n");
 	pf_buf_puts(&b, "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":0,\"args\":{\"sort_index\":0}}");
 	for (int i = 0; i < d->n_devices; i++) {
 		int pid = rank[i] + 1;
+		if (n_lanes[i] == 0)
+			continue; /* no rows there (left out by --device, or a GPU's stream:all) */
 		char name[1200];
 		snprintf(name, sizeof(name), "%s Compute", d->devices[i]);
 		pf_buf_printf(&b, ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":", pid);
@@ -127,19 +140,19 @@ char *pf_chrome_trace(const pf_data *d, size_t *len, tfc_status *st)
 	}
 	for (int s = 0; s < d->n_steps; s++) {
 		const pf_step *sp = &d->steps[s];
-		int64_t t0 = INT64_MAX, t1 = INT64_MIN;
+		int64_t s0 = INT64_MAX, s1 = INT64_MIN;
 		for (int64_t i = sp->row_lo; i < sp->row_hi; i++) {
 			const pf_row *r = &d->rows[i];
-			if (r->start_ns < t0)
-				t0 = r->start_ns;
-			if (r->start_ns + r->all_end > t1)
-				t1 = r->start_ns + r->all_end;
+			if (r->start_ns < s0)
+				s0 = r->start_ns;
+			if (r->start_ns + r->all_end > s1)
+				s1 = r->start_ns + r->all_end;
 		}
-		if (t0 > t1)
+		if (s0 > s1)
 			continue;
 		pf_buf_printf(&b, ",\n{\"ph\":\"X\",\"cat\":\"Step\",\"name\":\"step %lld\",\"pid\":0,\"tid\":0,"
 			      "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"step\":%lld}}",
-			      (long long)sp->step, (double)t0 / 1e3, (double)(t1 - t0) / 1e3,
+			      (long long)sp->step, (double)(s0 - t0) / 1e3, (double)(s1 - s0) / 1e3,
 			      (long long)sp->step);
 	}
 	for (int64_t i = 0; i < d->n_rows; i++) {
@@ -149,7 +162,7 @@ char *pf_chrome_trace(const pf_data *d, size_t *len, tfc_status *st)
 		pf_buf_puts(&b, ",\n{\"ph\":\"X\",\"cat\":\"Op\",\"name\":");
 		pf_buf_json_string(&b, op);
 		pf_buf_printf(&b, ",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"name\":",
-			      rank[r->dev] + 1, lane[i], (double)r->start_ns / 1e3,
+			      rank[r->dev] + 1, lane[i], (double)(r->start_ns - t0) / 1e3,
 			      (double)r->all_end / 1e3);
 		pf_buf_json_string(&b, pn->name);
 		pf_buf_puts(&b, ",\"op\":");
