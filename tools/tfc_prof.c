@@ -451,14 +451,15 @@ int main(int argc, char **argv)
 			goto fail;
 		if (fmt == PF_FORMAT_TABLE) {
 			char tot[32];
+			const char *gn = d->graph_name, *slash = gn ? strrchr(gn, '/') : NULL;
 			pf_fmt_us(t->grand_total_us, tot, sizeof(tot));
-			printf("run %lld%s%s%s, %d step%s, %lld ops run, %s of op time; by %s\n",
-			       (long long)d->run_id, d->graph_name ? " (" : "",
-			       d->graph_name ? d->graph_name : "", d->graph_name ? ")" : "", d->n_steps,
-			       d->n_steps == 1 ? "" : "s", (long long)d->n_rows, tot,
+			printf("run %lld%s%s%s: %d step%s, %lld ops, %s of op time, by %s\n",
+			       (long long)d->run_id, gn ? " (" : "", gn ? (slash ? slash + 1 : gn) : "",
+			       gn ? ")" : "", d->n_steps, d->n_steps == 1 ? "" : "s", (long long)d->n_rows,
+			       tot,
 			       view.by == PF_BY_TYPE ? "op type" : view.by == PF_BY_NODE ? "node"
-			       : view.by == PF_BY_SCOPE ? "name scope (self: ops directly in it; total: with its sub-scopes)"
-			       : view.by == PF_BY_DEVICE ? "device" : "step");
+			       : view.by == PF_BY_SCOPE ? "name scope" : view.by == PF_BY_DEVICE ? "device"
+			       : "step");
 		}
 		pf_table_print(t, stdout, fmt, width, st);
 		if (tfc_status_code(st) != TFC_OK)

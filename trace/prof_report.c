@@ -741,8 +741,8 @@ static int view_cols(const pf_table *t, pf_col *out)
 	static const pf_col order[] = {PF_COL_NAME, PF_COL_OP, PF_COL_COUNT, PF_COL_TOTAL,
 				       PF_COL_SELF, PF_COL_PCT, PF_COL_MEAN, PF_COL_WALL,
 				       PF_COL_UTIL, PF_COL_MEDIAN, PF_COL_P90, PF_COL_P99,
-				       PF_COL_FLOPS, PF_COL_GFLOPS, PF_COL_BYTES, PF_COL_PEAK,
-				       PF_COL_PARAMS};
+				       PF_COL_PARAMS, PF_COL_FLOPS, PF_COL_GFLOPS, PF_COL_BYTES,
+				       PF_COL_PEAK};
 	int n = 0;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (t->has[order[i]])

@@ -96,6 +96,8 @@ void pf_fmt_us(double us, char *out, size_t n)
 {
 	if (us < 0)
 		snprintf(out, n, "-");
+	else if (us < 10)
+		snprintf(out, n, "%.2fus", us);
 	else if (us < 1000)
 		snprintf(out, n, "%.1fus", us);
 	else if (us < 1e6)
