@@ -198,6 +198,8 @@ static void test_views(void)
 		is_double(mm->p90_us, 1208, 1e-6, "MatMul p90 over steps (linear)");
 		is_double(mm->flops, 5 * 1024.0, 1e-6, "MatMul FLOPs: 2*K*|out| = 1024 a run");
 		is_double(mm->gflops, 5 * 1024.0 / 2080e3, 1e-12, "MatMul GFLOP/s");
+		is_double(mm->step_pct, 100.0 * 2080 / (4 * 100 + 2017), 1e-9,
+			  "MatMul % of step: its time over the steps' wall time");
 		is_double(cst->total_us, 30, 1e-6, "Const total");
 		is_int(cst->count, 25, "Const count");
 		is_double(add->flops, 5 * (2 + 64.0), 1e-6, "Add FLOPs: output elements");

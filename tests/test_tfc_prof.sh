@@ -69,7 +69,7 @@ t "tfc-run traces variable_foo" test -s "$db2"
 "$prof" "$db" >"$tmp/out" 2>"$tmp/err"; rc=$?
 te "default view: exit 0, quiet" 'test $rc -eq 0 && test ! -s "$tmp/err"'
 te "  newest run (2), 3 steps, by op type" 'head -1 "$tmp/out" | grep -q "^run 2 .*3 steps.*by op type"'
-te "  columns: name count total % mean median p90 p99 params FLOPs" 'sed -n 2p "$tmp/out" | grep -qE "^name +count +total +% +mean +median +p90 +p99 +params +FLOPs"'
+te "  columns: name count total % step% mean median p90 p99 params FLOPs" 'sed -n 2p "$tmp/out" | grep -qE "^name +count +total +% +step% +mean +median +p90 +p99 +params +FLOPs"'
 te "  MatMul and Softmax rows" 'grep -q "^MatMul " "$tmp/out" && grep -q "^Softmax " "$tmp/out"'
 te "  numbers right-aligned (columns end together)" 'test "$(sed -n "2,\$p" "$tmp/out" | awk "{print index(\$0, \$2) + length(\$2)}" | sort -u | wc -l)" -eq 1'
 COLUMNS=50 "$prof" "$db" --by node >"$tmp/out" 2>&1

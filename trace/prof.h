@@ -138,7 +138,8 @@ typedef enum pf_format { PF_FORMAT_TABLE, PF_FORMAT_CSV, PF_FORMAT_JSON } pf_for
 typedef enum pf_col {
 	PF_COL_NAME, PF_COL_COUNT, PF_COL_TOTAL, PF_COL_SELF, PF_COL_MEAN, PF_COL_MEDIAN,
 	PF_COL_P90, PF_COL_P99, PF_COL_PCT, PF_COL_FLOPS, PF_COL_GFLOPS, PF_COL_BYTES,
-	PF_COL_PEAK, PF_COL_PARAMS, PF_COL_WALL, PF_COL_UTIL, PF_COL_OP, PF_COL_COUNT_
+	PF_COL_PEAK, PF_COL_PARAMS, PF_COL_WALL, PF_COL_UTIL, PF_COL_OP, PF_COL_STEP_PCT,
+	PF_COL_COUNT_
 } pf_col;
 
 /* The column's key as JSON and CSV name it ("total_us", ...); its table heading. */
@@ -166,6 +167,7 @@ typedef struct pf_stat {
 	int depth;          /* scope view: 0 for top-level names */
 	int64_t count;
 	double total_us, self_us, mean_us, median_us, p90_us, p99_us, pct;
+	double step_pct;    /* total over the steps' wall time (all devices: can pass 100) */
 	double flops;       /* < 0: unknown */
 	double gflops;      /* < 0: unknown */
 	int64_t out_bytes, peak_bytes, params;
@@ -179,6 +181,7 @@ typedef struct pf_table {
 	int n_rows;
 	int64_t total_rows; /* rows before --top and the filters */
 	double grand_total_us;
+	double step_wall_us; /* the loaded steps' wall times added up */
 	int n_steps;
 	int64_t run_id;
 	bool has[PF_COL_COUNT_]; /* which columns have something to show */

@@ -38,6 +38,7 @@ static const struct {
 	[PF_COL_WALL] = {"wall_us", "wall", "wall"},
 	[PF_COL_UTIL] = {"util_pct", "busy %", "util"},
 	[PF_COL_OP] = {"op", "op", "type"},
+	[PF_COL_STEP_PCT] = {"step_pct", "step%", "step%"},
 };
 
 const char *pf_col_key(pf_col c) { return c < PF_COL_COUNT_ ? cols[c].key : "?"; }
@@ -338,6 +339,7 @@ static double stat_value(const pf_stat *s, pf_col c)
 	case PF_COL_PARAMS: return (double)s->params;
 	case PF_COL_WALL: return s->wall_us;
 	case PF_COL_UTIL: return s->util_pct;
+	case PF_COL_STEP_PCT: return s->step_pct;
 	default: return 0;
 	}
 }
@@ -552,6 +554,18 @@ pf_table *pf_table_build(const pf_data *d, const pf_view *v, tfc_status *st)
 		}
 	}
 	t->grand_total_us = (double)grand / 1e3;
+	for (int s = 0; s < d->n_steps; s++) {
+		int64_t s0 = INT64_MAX, s1 = INT64_MIN;
+		for (int64_t i = d->steps[s].row_lo; i < d->steps[s].row_hi; i++) {
+			const pf_row *r = &d->rows[i];
+			if (r->start_ns < s0)
+				s0 = r->start_ns;
+			if (r->start_ns + r->all_end > s1)
+				s1 = r->start_ns + r->all_end;
+		}
+		if (s1 > s0)
+			t->step_wall_us += (double)(s1 - s0) / 1e3;
+	}
 	for (int i = 0; i < n_keys; i++)
 		if (!acc_close(&a[i]))
 			goto oom;
@@ -649,7 +663,8 @@ pf_table *pf_table_build(const pf_data *d, const pf_view *v, tfc_status *st)
 			a[i].self_ns = a[i].total_ns;
 		}
 		t->total_rows++;
-		fill_stat(&s, &a[i], (double)grand, d->has_graph || v->by != PF_BY_SCOPE);
+		fill_stat(&s, &a[i], (double)grand, true);
+		s.step_pct = t->step_wall_us > 0 ? 100.0 * s.total_us / t->step_wall_us : 0;
 		if (s.total_us < v->min_us)
 			continue;
 		if (have_match && regexec(&re_match, name, 0, NULL, 0) != 0)
@@ -697,6 +712,7 @@ pf_table *pf_table_build(const pf_data *d, const pf_view *v, tfc_status *st)
 		v->by != PF_BY_STEP && d->n_steps > 1;
 	t->has[PF_COL_WALL] = t->has[PF_COL_UTIL] = v->by == PF_BY_DEVICE || v->by == PF_BY_STEP;
 	t->has[PF_COL_OP] = v->by == PF_BY_NODE;
+	t->has[PF_COL_STEP_PCT] = v->by != PF_BY_STEP;
 	for (int i = 0; i < t->n_rows; i++) {
 		const pf_stat *s = &t->rows[i];
 		if (s->flops >= 0 && v->by != PF_BY_DEVICE && v->by != PF_BY_STEP)
@@ -739,7 +755,7 @@ static const char *view_name(pf_by by)
 static int view_cols(const pf_table *t, pf_col *out)
 {
 	static const pf_col order[] = {PF_COL_NAME, PF_COL_OP, PF_COL_COUNT, PF_COL_TOTAL,
-				       PF_COL_SELF, PF_COL_PCT, PF_COL_MEAN, PF_COL_WALL,
+				       PF_COL_SELF, PF_COL_PCT, PF_COL_STEP_PCT, PF_COL_MEAN, PF_COL_WALL,
 				       PF_COL_UTIL, PF_COL_MEDIAN, PF_COL_P90, PF_COL_P99,
 				       PF_COL_PARAMS, PF_COL_FLOPS, PF_COL_GFLOPS, PF_COL_BYTES,
 				       PF_COL_PEAK};
@@ -813,6 +829,7 @@ static void cell_text(const pf_table *t, const pf_stat *s, pf_col c, char *buf, 
 		break;
 	case PF_COL_WALL: pf_fmt_us(s->wall_us, buf, n); break;
 	case PF_COL_UTIL: snprintf(buf, n, "%.1f%%", s->util_pct); break;
+	case PF_COL_STEP_PCT: snprintf(buf, n, "%.2f%%", s->step_pct); break;
 	default: buf[0] = '\0';
 	}
 }
@@ -926,6 +943,7 @@ static void raw_value(const pf_stat *s, pf_col c, char *buf, size_t n)
 		break;
 	case PF_COL_PCT: snprintf(buf, n, "%.4f", s->pct); break;
 	case PF_COL_UTIL: snprintf(buf, n, "%.4f", s->util_pct); break;
+	case PF_COL_STEP_PCT: snprintf(buf, n, "%.4f", s->step_pct); break;
 	default: snprintf(buf, n, "%.3f", stat_value(s, c)); break;
 	}
 }
@@ -938,7 +956,7 @@ static int data_cols(const pf_table *t, pf_col *out)
 	if (t->by == PF_BY_NODE)
 		out[n++] = PF_COL_OP;
 	static const pf_col rest[] = {PF_COL_COUNT, PF_COL_TOTAL, PF_COL_SELF, PF_COL_MEAN,
-				      PF_COL_MEDIAN, PF_COL_P90, PF_COL_P99, PF_COL_PCT,
+				      PF_COL_MEDIAN, PF_COL_P90, PF_COL_P99, PF_COL_PCT, PF_COL_STEP_PCT,
 				      PF_COL_FLOPS, PF_COL_GFLOPS, PF_COL_BYTES, PF_COL_PEAK,
 				      PF_COL_PARAMS};
 	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
