@@ -387,7 +387,10 @@ void pf_timeline_chart(const pf_data *d, const char *path, bool png, tfc_status 
 		if (op_seen[i])
 			legend[n_legend++] = d->ops[i];
 	qsort(legend, (size_t)n_legend, sizeof(char *), cmp_str_ptr);
-	const double lane_h = total_lanes > 200 ? 4 : 16, left = 260, right = 20, top = 50;
+	/* lanes 16 px high, thinner when there are many (the picture stays under 8000 px) */
+	double lane_h = total_lanes > 0 ? 8000.0 / total_lanes : 16;
+	lane_h = lane_h > 16 ? 16 : lane_h < 0.5 ? 0.5 : lane_h;
+	const double left = 260, right = 20, top = 50;
 	const double plot_w = 1000;
 	int legend_rows = (n_legend + 5) / 6;
 	double w = left + plot_w + right;
@@ -428,6 +431,9 @@ void pf_timeline_chart(const pf_data *d, const char *path, bool png, tfc_status 
 		cairo_rectangle(cr, left, y, plot_w, lane_h * n_lanes[dv]);
 		cairo_fill(cr);
 		const char *dn = d->devices[dv];
+		static const char local[] = "/job:localhost/replica:0/task:0";
+		if (strncmp(dn, local, sizeof(local) - 1) == 0 && dn[sizeof(local) - 1] == '/')
+			dn += sizeof(local) - 1; /* the usual prefix says nothing */
 		const char *shortn = strlen(dn) > 38 ? dn + strlen(dn) - 38 : dn;
 		cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
 		text(cr, left - 6, y + (lane_h < 12 ? lane_h * n_lanes[dv] : lane_h) - 4 + (lane_h < 12 ? 0 : 0),
