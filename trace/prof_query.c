@@ -10,6 +10,7 @@
  * formulas need; FLOPs use TensorFlow's per-op formulas (a table below).
  * Also: importing a TensorFlow RunMetadata file into a database.
  */
+#include <pthread.h>
 #include <regex.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -854,65 +855,148 @@ cleanup:
 	return ok;
 }
 
-/* Output bytes, peaks and (for the first step each node ran in) output shapes. */
-static bool read_outputs(sqlite3 *db, pf_data *d, shape_ids *shapes, tfc_status *st)
+/* Output bytes, peaks and output shapes come from node_outputs and node_memory,
+ * which have no index: each is one scan. They run on a thread of their own (its own
+ * read-only connection) while the main thread reads node_exec, and are merged into
+ * the rows afterwards. */
+typedef struct out_rec {
+	int64_t node_row, bytes, shape_id;
+	int32_t slot;
+} out_rec;
+
+typedef struct mem_rec {
+	int64_t node_row, peak;
+} mem_rec;
+
+typedef struct side_scan {
+	const char *path;
+	int64_t lo, hi;
+	out_rec *outs;
+	int64_t n_outs, cap_outs;
+	mem_rec *mems;
+	int64_t n_mems, cap_mems;
+	bool failed; /* out of memory or an SQLite error */
+	char msg[256];
+	pthread_t thread;
+	bool started;
+} side_scan;
+
+static void *side_scan_main(void *arg)
 {
+	side_scan *sc = arg;
+	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
-	bool ok = false;
-	if (d->n_rows == 0)
-		return true;
-	int64_t lo = d->rows[0].id, hi = d->rows[d->n_rows - 1].id;
+	int rc;
+	if (sqlite3_open_v2(sc->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT node_row, slot, shape_id, allocated_bytes, requested_bytes "
 			       "FROM node_outputs WHERE node_row BETWEEN ? AND ?",
-			       -1, &q, NULL) != SQLITE_OK) {
-		set_sql_error(st, db, d->path);
-		goto cleanup;
-	}
-	sqlite3_bind_int64(q, 1, lo);
-	sqlite3_bind_int64(q, 2, hi);
-	int rc;
+			       -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(q, 1, sc->lo);
+	sqlite3_bind_int64(q, 2, sc->hi);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		pf_row *r = row_by_id(d, sqlite3_column_int64(q, 0));
-		if (!r)
-			continue;
-		int64_t bytes = sqlite3_column_int64(q, 3);
-		if (bytes <= 0)
-			bytes = sqlite3_column_int64(q, 4);
-		if (bytes > 0)
-			r->out_bytes += bytes;
-		int slot = sqlite3_column_int(q, 1);
-		if (slot >= 0 && slot < MAX_SLOTS && !shapes[r->node].id[slot])
-			shapes[r->node].id[slot] = sqlite3_column_int64(q, 2);
+		if (!grow((void **)&sc->outs, &sc->cap_outs, sc->n_outs + 1, sizeof(out_rec)))
+			goto oom;
+		out_rec *o = &sc->outs[sc->n_outs++];
+		o->node_row = sqlite3_column_int64(q, 0);
+		o->slot = sqlite3_column_int(q, 1);
+		o->shape_id = sqlite3_column_int64(q, 2);
+		o->bytes = sqlite3_column_int64(q, 3);
+		if (o->bytes <= 0)
+			o->bytes = sqlite3_column_int64(q, 4);
 	}
-	if (rc != SQLITE_DONE) {
-		set_sql_error(st, db, d->path);
-		goto cleanup;
-	}
+	if (rc != SQLITE_DONE)
+		goto fail;
 	sqlite3_finalize(q);
 	q = NULL;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT node_row, peak_bytes FROM node_memory WHERE node_row BETWEEN ? AND ?",
-			       -1, &q, NULL) != SQLITE_OK) {
-		set_sql_error(st, db, d->path);
-		goto cleanup;
-	}
-	sqlite3_bind_int64(q, 1, lo);
-	sqlite3_bind_int64(q, 2, hi);
+			       -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(q, 1, sc->lo);
+	sqlite3_bind_int64(q, 2, sc->hi);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		pf_row *r = row_by_id(d, sqlite3_column_int64(q, 0));
-		int64_t peak = sqlite3_column_int64(q, 1);
-		if (r && peak > r->peak)
-			r->peak = peak;
+		if (!grow((void **)&sc->mems, &sc->cap_mems, sc->n_mems + 1, sizeof(mem_rec)))
+			goto oom;
+		mem_rec *m = &sc->mems[sc->n_mems++];
+		m->node_row = sqlite3_column_int64(q, 0);
+		m->peak = sqlite3_column_int64(q, 1);
 	}
-	if (rc != SQLITE_DONE) {
-		set_sql_error(st, db, d->path);
-		goto cleanup;
-	}
-	ok = true;
-cleanup:
+	if (rc != SQLITE_DONE)
+		goto fail;
+	goto done;
+oom:
+	sc->failed = true;
+	snprintf(sc->msg, sizeof(sc->msg), "out of memory reading outputs");
+	goto done;
+fail:
+	sc->failed = true;
+	snprintf(sc->msg, sizeof(sc->msg), "%s", db ? sqlite3_errmsg(db) : "cannot open");
+done:
 	sqlite3_finalize(q);
-	return ok;
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Starts the side scan over node rows lo..hi; without a thread it runs at join. */
+static void side_scan_start(side_scan *sc, const char *path, int64_t lo, int64_t hi)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->path = path;
+	sc->lo = lo;
+	sc->hi = hi;
+	sc->started = pthread_create(&sc->thread, NULL, side_scan_main, sc) == 0;
+}
+
+static void side_scan_join(side_scan *sc)
+{
+	if (sc->started)
+		pthread_join(sc->thread, NULL);
+	else if (sc->path)
+		side_scan_main(sc);
+	sc->started = false;
+	sc->path = NULL;
+}
+
+static void side_scan_free(side_scan *sc)
+{
+	if (sc->started)
+		pthread_join(sc->thread, NULL);
+	sc->started = false;
+	free(sc->outs);
+	free(sc->mems);
+	sc->outs = NULL;
+	sc->mems = NULL;
+}
+
+/* Adds the scanned bytes, peaks and (first seen per node and slot) shapes to the rows. */
+static bool merge_outputs(pf_data *d, side_scan *sc, shape_ids *shapes, tfc_status *st)
+{
+	side_scan_join(sc);
+	if (sc->failed) {
+		tfc_status_set(st, TFC_INTERNAL, "%s: %s", d->path, sc->msg);
+		return false;
+	}
+	for (int64_t i = 0; i < sc->n_outs; i++) {
+		const out_rec *o = &sc->outs[i];
+		pf_row *r = row_by_id(d, o->node_row);
+		if (!r)
+			continue;
+		if (o->bytes > 0)
+			r->out_bytes += o->bytes;
+		if (o->slot >= 0 && o->slot < MAX_SLOTS && !shapes[r->node].id[o->slot])
+			shapes[r->node].id[o->slot] = o->shape_id;
+	}
+	for (int64_t i = 0; i < sc->n_mems; i++) {
+		pf_row *r = row_by_id(d, sc->mems[i].node_row);
+		if (r && sc->mems[i].peak > r->peak)
+			r->peak = sc->mems[i].peak;
+	}
+	return true;
 }
 
 static bool read_graph(sqlite3 *db, pf_data *d)
@@ -991,6 +1075,8 @@ pf_data *pf_data_load(const char *path, const pf_select *sel, tfc_status *st)
 	struct idmaps m;
 	memset(&m, 0, sizeof(m));
 	sqlite3_stmt *qs = NULL;
+	side_scan side;
+	memset(&side, 0, sizeof(side));
 	shape_ids *shapes = NULL;
 	char **shape_text = NULL;
 	pf_data *d = calloc(1, sizeof(*d));
@@ -1000,8 +1086,19 @@ pf_data *pf_data_load(const char *path, const pf_select *sel, tfc_status *st)
 	db = open_db(path, st);
 	if (!db)
 		goto fail;
-	if (!read_run(db, d, sel->run_id, st) || !read_steps(db, d, sel, st) ||
-	    !read_rows(db, d, &m, st))
+	if (!read_run(db, d, sel->run_id, st) || !read_steps(db, d, sel, st))
+		goto fail;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (int i = 0; i < d->n_steps; i++)
+		if (d->steps[i].first_row > 0) {
+			if (d->steps[i].first_row < lo)
+				lo = d->steps[i].first_row;
+			if (d->steps[i].last_row > hi)
+				hi = d->steps[i].last_row;
+		}
+	if (lo <= hi)
+		side_scan_start(&side, path, lo, hi);
+	if (!read_rows(db, d, &m, st))
 		goto fail;
 	read_graph(db, d);
 	/* names */
@@ -1067,7 +1164,7 @@ pf_data *pf_data_load(const char *path, const pf_select *sel, tfc_status *st)
 	shapes = calloc((size_t)m.n_node + 1, sizeof(shape_ids));
 	if (!shapes)
 		goto oom;
-	if (!read_outputs(db, d, shapes, st))
+	if (!merge_outputs(d, &side, shapes, st))
 		goto fail;
 	/* Shapes as text, only for nodes whose FLOPs (or whose consumers' FLOPs) count. */
 	shape_text = calloc((size_t)m.n_node * MAX_SLOTS + 1, sizeof(char *));
@@ -1089,6 +1186,7 @@ fail:
 	pf_data_free(d);
 	d = NULL;
 done:
+	side_scan_free(&side);
 	if (shape_text)
 		for (size_t i = 0; i < (size_t)m.n_node * MAX_SLOTS; i++)
 			free(shape_text[i]);
