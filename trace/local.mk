@@ -52,3 +52,4 @@ TESTS += tests/test_chrome_trace tests/test_events_writer
 tests_test_chrome_trace_LDADD = libtfccore.la
 tests_test_events_writer_LDADD = libtfccore.la
 EXTRA_DIST += tests/tf/check_events_with_tensorboard.py
+include $(top_srcdir)/trace/prof.mk
