@@ -49,6 +49,7 @@ tests_test_kernels_cwise_LDADD = libtfccore.la
 tests_test_kernels_array_LDADD = libtfccore.la
 tests_test_kernels_nn_LDADD = libtfccore.la
 tests_test_kernels_train_LDADD = libtfccore.la
+tests_test_kernels_random_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_kernels_random_LDADD = libtfccore.la
 
 # The op benchmark (make bench-ops): MatMul against raw cblas_sgemm, Conv2D, a large
