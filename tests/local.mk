@@ -7,6 +7,7 @@ AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_b
 	TFC_FIXTURES=$${TFC_FIXTURES:-$(abs_top_srcdir)/../shared/fixtures}; \
 	export top_srcdir top_builddir TFC_FIXTURES; MALLOC_PERTURB_=165; export MALLOC_PERTURB_;
 noinst_HEADERS += tests/tap.h tests/test_util.h
+EXTRA_DIST += tests/valgrind.supp
 
 TAP_TESTS = \
 	tests/test_basics \
@@ -63,7 +64,7 @@ check-tsan:
 
 # valgrind over the C tests and the tools (memcheck; definite leaks are errors).
 VALGRIND = $(LIBTOOL) --mode=execute valgrind -q --error-exitcode=99 --leak-check=full \
-	--errors-for-leak-kinds=definite
+	--errors-for-leak-kinds=definite --suppressions=$(srcdir)/tests/valgrind.supp
 check-valgrind: all $(check_PROGRAMS)
 	@fail=0; export top_srcdir='$(abs_top_srcdir)'; \
 	export TFC_FIXTURES=$(FIXTURES_HERE); \
@@ -87,6 +88,21 @@ check-valgrind: all $(check_PROGRAMS)
 	  --run y "$$sm" >/dev/null || fail=1; fi; \
 	echo "valgrind tools/tfc-run on a bad file"; \
 	$(VALGRIND) tools/tfc-run /nonexistent.pb >/dev/null 2>&1; test $$? = 1 || fail=1; \
+	vd=$$(mktemp -d) && \
+	tools/tfc-run --trace full --db $$vd/t.db --init init --run assign --run foo:0 \
+	  $(srcdir)/share/examples/graphs/variable_foo.pbtxt >/dev/null && \
+	for out in a.svg a.png a.pdf a.dot; do \
+	  echo "valgrind tools/tfc-viz -o $$out"; \
+	  $(VALGRIND) tools/tfc-viz $$vd/t.db --color compute_time --expand-all -o $$vd/$$out || fail=1; \
+	done; \
+	$(VALGRIND) tools/tfc-viz /nonexistent.pb -o $$vd/x.svg 2>/dev/null; test $$? = 1 || fail=1; \
+	for args in "--by type" "--by scope --format json" "--by node --format csv" "--advise" \
+	    "--timeline $$vd/t.json" "--timeline $$vd/t.png" "--timeline $$vd/t.svg"; do \
+	  echo "valgrind tools/tfc-prof $$args"; \
+	  $(VALGRIND) tools/tfc-prof $$vd/t.db $$args >/dev/null || fail=1; \
+	done; \
+	$(VALGRIND) tools/tfc-prof /nonexistent.db 2>/dev/null; test $$? = 1 || fail=1; \
+	rm -rf $$vd; \
 	test $$fail = 0 && echo "valgrind: no errors"
 
 # libFuzzer targets, built with clang in _check/fuzz; FUZZ_SECONDS per target.
