@@ -149,3 +149,10 @@ check_PROGRAMS += tests/test_step_stats
 TESTS += tests/test_step_stats
 tests_test_step_stats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_step_stats_LDADD = libtfccore.la
+
+# Building training graphs from C (tfc_train.h): gradients with finite-difference
+# checks, initializers, optimizers, training to a stated result, fixture train ops.
+check_PROGRAMS += tests/test_gradients tests/test_train
+TESTS += tests/test_gradients tests/test_train
+tests_test_gradients_LDADD = libtfccore.la -lm
+tests_test_train_LDADD = libtfccore.la -lm
