@@ -2,7 +2,9 @@
  * array_gather_kernels.c: CPU kernels of the array ops that pick elements by index:
  * Gather and GatherV2 (slices of params along an axis, batch_dims 0, negative axis),
  * GatherNd (index vectors into the leading dimensions of params), OneHot (any axis)
- * and DynamicStitch (data interleaved by index lists; later indices win). Every index
+ * DynamicStitch (data interleaved by index lists; later indices win), and the sums
+ * by index that gradients use: UnsortedSegmentSum (negative ids dropped, as in
+ * TensorFlow 2) and ScatterNd (duplicates add up). Every index
  * is checked against its dimension before it is used: an index out of range is an
  * InvalidArgument in TensorFlow's words, never a read or write out of bounds.
  */
@@ -299,6 +301,160 @@ static void dynamic_stitch_compute(struct tfc_kernel_ctx *ctx)
 	}
 }
 
+/* ---- UnsortedSegmentSum, ScatterNd */
+
+/* dst[d..d+n) += src[s..s+n) in dtype t. */
+static void add_block(tfc_tensor *dst, int64_t d, const tfc_tensor *src, int64_t s, int64_t n)
+{
+	void *dp = tfc_tensor_data(dst);
+	const void *sp = tfc_tensor_data(src);
+	switch (dst->dtype) {
+	case TFC_FLOAT:
+		for (int64_t i = 0; i < n; i++)
+			((float *)dp)[d + i] += ((const float *)sp)[s + i];
+		break;
+	case TFC_DOUBLE:
+		for (int64_t i = 0; i < n; i++)
+			((double *)dp)[d + i] += ((const double *)sp)[s + i];
+		break;
+	case TFC_INT32:
+		for (int64_t i = 0; i < n; i++)
+			((int32_t *)dp)[d + i] = (int32_t)((uint32_t)((int32_t *)dp)[d + i] +
+							   (uint32_t)((const int32_t *)sp)[s + i]);
+		break;
+	default:
+		for (int64_t i = 0; i < n; i++)
+			((int64_t *)dp)[d + i] = (int64_t)((uint64_t)((int64_t *)dp)[d + i] +
+							   (uint64_t)((const int64_t *)sp)[s + i]);
+	}
+}
+
+static void *sum_create(const tfc_operation *op, tfc_status *st)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (t != TFC_FLOAT && t != TFC_DOUBLE && t != TFC_INT32 && t != TFC_INT64)
+		return tfc__kernel_unsupported(op, "T", t, st);
+	return NULL;
+}
+
+static void unsorted_segment_sum_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *data = ctx->inputs[0], *ids = ctx->inputs[1], *ns = ctx->inputs[2];
+	char b0[128], b1[128];
+	if (!is_index_type(ids->dtype) || !is_index_type(ns->dtype) || ns->n_elems != 1) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "num_segments should be a scalar, not shape %s",
+				 tfc__kshape(&ns->shape, b0, sizeof(b0)));
+		return;
+	}
+	int ir = ids->shape.rank;
+	bool prefix = ir <= data->shape.rank;
+	for (int d = 0; prefix && d < ir; d++)
+		prefix = ids->shape.dims[d] == data->shape.dims[d];
+	if (!prefix) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "data.shape = %s does not start with segment_ids.shape = %s",
+				 tfc__kshape(&data->shape, b0, sizeof(b0)),
+				 tfc__kshape(&ids->shape, b1, sizeof(b1)));
+		return;
+	}
+	int64_t nseg = tfc__kint(ns, 0);
+	if (nseg < 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "num_segments must be >= 0, got %lld",
+				 (long long)nseg);
+		return;
+	}
+	int orank = 1 + data->shape.rank - ir;
+	int64_t odims[TFC_MAX_RANK], inner = 1;
+	odims[0] = nseg;
+	for (int d = ir; d < data->shape.rank; d++) {
+		odims[1 + d - ir] = data->shape.dims[d];
+		inner *= data->shape.dims[d];
+	}
+	for (int64_t i = 0; i < ids->n_elems; i++) {
+		int64_t v = tfc__kint(ids, i);
+		if (v >= nseg) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "segment_ids[%lld] = %lld is out of range [0, %lld)", (long long)i,
+					 (long long)v, (long long)nseg);
+			return;
+		}
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, data->dtype, odims, orank);
+	if (!o)
+		return;
+	for (int64_t i = 0; i < ids->n_elems; i++) {
+		int64_t v = tfc__kint(ids, i);
+		if (v >= 0)
+			add_block(o, v * inner, data, i * inner, inner);
+	}
+}
+
+static void scatter_nd_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *idx = ctx->inputs[0], *upd = ctx->inputs[1], *shp = ctx->inputs[2];
+	char b0[128], b1[128];
+	if (!is_index_type(idx->dtype) || idx->shape.rank < 1 || !is_index_type(shp->dtype) ||
+	    shp->shape.rank != 1 || shp->n_elems > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "indices must be at least a vector and shape a vector, got %s and %s",
+				 tfc__kshape(&idx->shape, b0, sizeof(b0)),
+				 tfc__kshape(&shp->shape, b1, sizeof(b1)));
+		return;
+	}
+	int r = (int)shp->n_elems, ir = idx->shape.rank;
+	int64_t dims[TFC_MAX_RANK], depth = idx->shape.dims[ir - 1];
+	for (int d = 0; d < r; d++) {
+		dims[d] = tfc__kint(shp, d);
+		if (dims[d] < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "shape[%d] is negative", d);
+			return;
+		}
+	}
+	tfc_shape os = tfc_shape_make(r, dims);
+	/* updates.shape = indices.shape[:-1] + shape[depth:] */
+	bool okay = depth <= r && upd->shape.rank == ir - 1 + r - depth;
+	for (int d = 0; okay && d < ir - 1; d++)
+		okay = upd->shape.dims[d] == idx->shape.dims[d];
+	for (int d = (int)depth; okay && d < r; d++)
+		okay = upd->shape.dims[ir - 1 + d - depth] == dims[d];
+	if (!okay) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Dimensions [0,%d) of indices[shape=%s] = %d must match dimensions "
+				 "[0,%d) of updates[shape=%s]",
+				 ir - 1, tfc__kshape(&idx->shape, b0, sizeof(b0)), ir - 1, ir - 1,
+				 tfc__kshape(&upd->shape, b1, sizeof(b1)));
+		return;
+	}
+	int64_t str[TFC_MAX_RANK], inner = 1, n = depth ? idx->n_elems / depth : 0;
+	tfc__strides(&os, str);
+	for (int d = (int)depth; d < r; d++)
+		inner *= dims[d];
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < depth; j++) {
+			int64_t v = tfc__kint(idx, i * depth + j);
+			if (v < 0 || v >= dims[j]) {
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "indices[%lld] = %lld does not index into shape %s",
+						 (long long)i, (long long)v, tfc__kshape(&os, b0, sizeof(b0)));
+				return;
+			}
+		}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, upd->dtype, dims, r);
+	if (!o)
+		return;
+	for (int64_t i = 0; i < n; i++) {
+		int64_t off = 0;
+		for (int64_t j = 0; j < depth; j++)
+			off += tfc__kint(idx, i * depth + j) * str[j];
+		add_block(o, off, upd, i * inner, inner);
+	}
+}
+
 static void *gather_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "Tparams"));
@@ -316,5 +472,8 @@ const struct tfc_kernel_def tfc__array_gather_kernels[] = {
 	K("GatherNd", gather_nd_compute),
 	K("OneHot", one_hot_compute),
 	K("DynamicStitch", dynamic_stitch_compute),
+	{ .op = "UnsortedSegmentSum", .device = "CPU", .create = sum_create,
+	  .compute = unsorted_segment_sum_compute },
+	{ .op = "ScatterNd", .device = "CPU", .create = sum_create, .compute = scatter_nd_compute },
 	{ .op = NULL },
 };

@@ -1,8 +1,8 @@
 /*
  * array_slice_kernels.c: CPU kernels of the array ops that move blocks of elements:
  * Transpose, ConcatV2 and Concat, Unpack, Split, SplitV, Slice, StridedSlice (begin,
- * end, ellipsis, new-axis and shrink-axis masks, negative strides), Tile, Pad, PadV2
- * and BroadcastTo. Each is an index computation followed by tfc__copy_strided
+ * end, ellipsis, new-axis and shrink-axis masks, negative strides) and its gradient
+ * StridedSliceGrad, Tile, Pad, PadV2 and BroadcastTo. Each is an index computation followed by tfc__copy_strided
  * (kernels/kernel_util.c), so every dense dtype works, strings included. Indices come
  * from the tensors and are checked against the shapes before anything is copied.
  */
@@ -377,26 +377,34 @@ static void *ss_create(const tfc_operation *op, tfc_status *st)
 
 static void free_state(void *s) { free(s); }
 
-static void ss_compute(struct tfc_kernel_ctx *ctx)
+/* A StridedSlice of a tensor of shape xs, worked out: per input dimension the
+ * number of elements taken (sizes), the element stride between them (sstr) and the
+ * offset of the first; and the result's shape (odims, orank). */
+struct ss_spec {
+	int64_t sizes[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off;
+	int64_t odims[TFC_MAX_RANK];
+	int orank;
+};
+
+/* Reads begin/end/strides from inputs 1..3 (StridedSlice) or bk..bk+2; false with
+ * ctx->st set. */
+static bool ss_spec(struct tfc_kernel_ctx *ctx, const struct ss_state *s, const tfc_shape *xs,
+		    int bk, struct ss_spec *sp)
 {
-	const struct ss_state *s = ctx->state;
-	if (!tfc__kernel_inputs_ok(ctx, 4, TFC_DTYPE_INVALID))
-		return;
-	const tfc_tensor *x = ctx->inputs[0];
-	const tfc_tensor *bt = ctx->inputs[1], *et = ctx->inputs[2], *st = ctx->inputs[3];
-	int r = x->shape.rank;
+	const tfc_tensor *bt = ctx->inputs[bk], *et = ctx->inputs[bk + 1], *st = ctx->inputs[bk + 2];
+	int r = xs->rank;
 	int64_t n = bt->n_elems;
-	if (bt->shape.rank != 1 || !index_vector(ctx, 2, n, "end") ||
-	    !index_vector(ctx, 3, n, "strides") || !is_index_type(bt->dtype) || n > 32) {
+	if (bt->shape.rank != 1 || !index_vector(ctx, bk + 1, n, "end") ||
+	    !index_vector(ctx, bk + 2, n, "strides") || !is_index_type(bt->dtype) || n > 32) {
 		if (tfc_status_code(ctx->st) == TFC_OK)
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 					 "Expected begin, end, and strides to be 1D equal size tensors");
-		return;
+		return false;
 	}
 	if (s->ellipsis_mask & (s->ellipsis_mask - 1)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Multiple ellipses in slice spec not allowed");
-		return;
+		return false;
 	}
 	/* The sparse spec (as given) made dense (one entry per input dimension). An
 	 * implicit ellipsis ends a spec that has none. */
@@ -408,8 +416,9 @@ static void ss_compute(struct tfc_kernel_ctx *ctx)
 	}
 	int64_t db[TFC_MAX_RANK], de[TFC_MAX_RANK], ds[TFC_MAX_RANK];
 	bool bmask[TFC_MAX_RANK], emask[TFC_MAX_RANK], shrink[TFC_MAX_RANK];
-	/* final shape: for each entry, the dense dimension it shows (or -1: a new axis) */
-	int fin[2 * TFC_MAX_RANK + 2], nfin = 0;
+	/* final shape: for each entry, the dense dimension it shows (-1: a new axis,
+	 * -2: a shrunk dimension) */
+	int fin[2 * TFC_MAX_RANK + 34], nfin = 0;
 	int full = 0;
 	for (int64_t i = 0; i < sn; i++) {
 		if (ell & ((int64_t)1 << i)) {
@@ -435,7 +444,7 @@ static void ss_compute(struct tfc_kernel_ctx *ctx)
 						 "Index out of range using input dim %d; input has only "
 						 "%d dims",
 						 full, r);
-				return;
+				return false;
 			}
 			db[full] = tfc__kint(bt, i);
 			de[full] = tfc__kint(et, i);
@@ -447,13 +456,14 @@ static void ss_compute(struct tfc_kernel_ctx *ctx)
 			full++;
 		}
 	}
-	int64_t sizes[TFC_MAX_RANK], str[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off = 0;
-	tfc__strides(&x->shape, str);
+	int64_t str[TFC_MAX_RANK];
+	tfc__strides(xs, str);
+	sp->off = 0;
 	for (int d = 0; d < r; d++) {
-		int64_t dim = x->shape.dims[d], stp = ds[d], b = db[d], e = de[d];
+		int64_t dim = xs->dims[d], stp = ds[d], b = db[d], e = de[d];
 		if (stp == 0) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "strides[%d] must be non-zero", d);
-			return;
+			return false;
 		}
 		if (shrink[d]) {
 			int64_t bb = b < 0 ? b + dim : b;
@@ -461,11 +471,11 @@ static void ss_compute(struct tfc_kernel_ctx *ctx)
 				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 						 "slice index %lld of dimension %d out of bounds.",
 						 (long long)b, d);
-				return;
+				return false;
 			}
-			sizes[d] = 1;
-			sstr[d] = str[d];
-			off += bb * str[d];
+			sp->sizes[d] = 1;
+			sp->sstr[d] = str[d];
+			sp->off += bb * str[d];
 			continue;
 		}
 		int64_t lo = stp > 0 ? 0 : -1, hi = stp > 0 ? dim : dim - 1;
@@ -484,30 +494,85 @@ static void ss_compute(struct tfc_kernel_ctx *ctx)
 		int64_t len = stp > 0 ? (e - b + stp - 1) / stp : (b - e + (-stp) - 1) / (-stp);
 		if (len < 0)
 			len = 0;
-		sizes[d] = len;
-		sstr[d] = str[d] * stp;
+		sp->sizes[d] = len;
+		sp->sstr[d] = str[d] * stp;
 		if (len > 0)
-			off += b * str[d];
+			sp->off += b * str[d];
 	}
-	int64_t odims[2 * TFC_MAX_RANK];
-	int orank = 0;
+	sp->orank = 0;
 	for (int i = 0; i < nfin; i++) {
 		if (fin[i] == -2)
 			continue;
-		odims[orank++] = fin[i] == -1 ? 1 : sizes[fin[i]];
+		if (sp->orank >= TFC_MAX_RANK) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "StridedSlice result beyond %d dimensions", TFC_MAX_RANK);
+			return false;
+		}
+		sp->odims[sp->orank++] = fin[i] == -1 ? 1 : sp->sizes[fin[i]];
 	}
-	if (orank > TFC_MAX_RANK) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "StridedSlice result beyond %d dimensions",
+	return true;
+}
+
+static void ss_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct ss_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 4, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *x = ctx->inputs[0];
+	struct ss_spec sp;
+	if (!ss_spec(ctx, s, &x->shape, 1, &sp))
+		return;
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, sp.odims, sp.orank);
+	if (!o)
+		return;
+	tfc_shape full_s = tfc_shape_make(x->shape.rank, sp.sizes);
+	int64_t dstr[TFC_MAX_RANK];
+	tfc__strides(&full_s, dstr);
+	tfc__copy_strided(o, 0, x, sp.off, x->shape.rank, sp.sizes, dstr, sp.sstr);
+}
+
+/* StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written
+ * where StridedSlice would have read. */
+static void ss_grad_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct ss_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, 5, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *shp = ctx->inputs[0], *dy = ctx->inputs[4];
+	if (!is_index_type(shp->dtype) || shp->shape.rank != 1 || shp->n_elems > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "shape must be a vector of at most %d dims",
 				 TFC_MAX_RANK);
 		return;
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, odims, orank);
+	int64_t dims[TFC_MAX_RANK];
+	int r = (int)shp->n_elems;
+	for (int d = 0; d < r; d++) {
+		dims[d] = tfc__kint(shp, d);
+		if (dims[d] < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "shape[%d] is negative", d);
+			return;
+		}
+	}
+	tfc_shape xs = tfc_shape_make(r, dims);
+	struct ss_spec sp;
+	if (!ss_spec(ctx, s, &xs, 1, &sp))
+		return;
+	tfc_shape want = tfc_shape_make(sp.orank, sp.odims);
+	if (!(want.rank == dy->shape.rank &&
+	      memcmp(want.dims, dy->shape.dims, sizeof(int64_t) * (size_t)want.rank) == 0)) {
+		char b0[128], b1[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "shape of dy was %s instead of %s",
+				 tfc__kshape(&dy->shape, b0, sizeof(b0)), tfc__kshape(&want, b1, sizeof(b1)));
+		return;
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, dy->dtype, dims, r);
 	if (!o)
 		return;
-	tfc_shape full_s = tfc_shape_make(r, sizes);
-	int64_t dstr[TFC_MAX_RANK];
-	tfc__strides(&full_s, dstr);
-	tfc__copy_strided(o, 0, x, off, r, sizes, dstr, sstr);
+	tfc_shape full_s = tfc_shape_make(r, sp.sizes);
+	int64_t ystr[TFC_MAX_RANK];
+	tfc__strides(&full_s, ystr);
+	tfc__copy_strided(o, sp.off, dy, 0, r, sp.sizes, sp.sstr, ystr);
 }
 
 /* ---- Tile */
@@ -668,6 +733,8 @@ const struct tfc_kernel_def tfc__array_slice_kernels[] = {
 	K("Slice", .compute = slice_compute),
 	{ .op = "StridedSlice", .device = "CPU", .create = ss_create, .destroy = free_state,
 	  .compute = ss_compute },
+	{ .op = "StridedSliceGrad", .device = "CPU", .create = ss_create, .destroy = free_state,
+	  .compute = ss_grad_compute },
 	K("Tile", .compute = tile_compute),
 	K("Pad", .compute = pad_compute),
 	K("PadV2", .compute = pad_compute),

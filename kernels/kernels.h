@@ -28,6 +28,7 @@ extern const struct tfc_kernel_def tfc__conv_kernels[];
 extern const struct tfc_kernel_def tfc__pooling_kernels[];
 extern const struct tfc_kernel_def tfc__batchnorm_kernels[];
 extern const struct tfc_kernel_def tfc__training_kernels[];
+extern const struct tfc_kernel_def tfc__lrn_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */
@@ -109,6 +110,10 @@ tfc_tensor *tfc__kernel_output_like(struct tfc_kernel_ctx *ctx, int k, int i, tf
  * to InvalidArgument "Expected dimension in the range [-r, r), but got a" if out of
  * range. */
 bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *out);
+
+/* Sets OpenBLAS's thread count to n (0: leave it) before a GEMM; one setting for the
+ * process (kernels/matmul_kernels.c). */
+void tfc__blas_threads(int n);
 
 /* ---- 2-D windows (convolutions and pooling; kernels/conv_kernels.c) */
 

@@ -26,7 +26,9 @@ libtfcbase_la_SOURCES += \
 	kernels/array_gather_kernels.c \
 	kernels/conv_kernels.c \
 	kernels/pooling.c \
-	kernels/training_kernels.c
+	kernels/training_kernels.c \
+	kernels/batchnorm.c \
+	kernels/lrn.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
 # <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;
@@ -35,7 +37,8 @@ AM_CPPFLAGS += $(OPENBLAS_CFLAGS) -I$(top_srcdir)/kernels
 
 # Kernel tests: reference values from TensorFlow (tests/tf/gen_kernel_refs.py writes
 # tests/data/kernels/), bad input, threads.
-KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn tests/test_kernels_train
+KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn tests/test_kernels_train \
+	tests/test_kernels_random
 check_PROGRAMS += $(KERNEL_TESTS)
 TESTS += $(KERNEL_TESTS)
 noinst_HEADERS += tests/kernel_ref.h
@@ -44,3 +47,15 @@ tests_test_kernels_cwise_LDADD = libtfccore.la
 tests_test_kernels_array_LDADD = libtfccore.la
 tests_test_kernels_nn_LDADD = libtfccore.la
 tests_test_kernels_train_LDADD = libtfccore.la
+tests_test_kernels_random_LDADD = libtfccore.la
+
+# The op benchmark (make bench-ops): MatMul against raw cblas_sgemm, Conv2D, a large
+# element-wise op and reductions at 1 and 2 intra-op threads.
+EXTRA_PROGRAMS += tests/bench/bench_ops
+tests_bench_bench_ops_SOURCES = tests/bench/bench_ops.c
+tests_bench_bench_ops_LDADD = libtfccore.la $(OPENBLAS_LIBS)
+CLEANFILES += tests/bench/bench_ops
+
+bench-ops: tests/bench/bench_ops
+	tests/bench/bench_ops
+.PHONY: bench-ops

@@ -33,10 +33,19 @@ static void matmul_destroy(void *state) { free(state); }
 
 /* OpenBLAS's thread count is one setting for the whole process, so it is only
  * changed when a session asks for another count than the last one set; concurrent
- * sessions with different intra_op_parallelism_threads share whichever came last. */
-static void set_blas_threads(int n)
+ * sessions with different intra_op_parallelism_threads share whichever came last.
+ * Under ThreadSanitizer OpenBLAS stays on the calling thread: its own threads are not
+ * instrumented and hand results over by spinning, which TSan reports as races. */
+void tfc__blas_threads(int n)
 {
 #ifdef OPENBLAS_VERSION
+#if defined(__SANITIZE_THREAD__)
+	n = 1;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+	n = 1;
+#endif
+#endif
 	static atomic_int last_set;
 	if (n > 0 && atomic_exchange(&last_set, n) != n)
 		openblas_set_num_threads(n);
@@ -127,7 +136,7 @@ static void matmul_compute(struct tfc_kernel_ctx *ctx)
 				 tfc__kshape(&b->shape, sb, sizeof(sb)));
 		return;
 	}
-	set_blas_threads(ctx->intra_op_threads);
+	tfc__blas_threads(ctx->intra_op_threads);
 	enum CBLAS_TRANSPOSE ta = s->ta ? CblasTrans : CblasNoTrans;
 	enum CBLAS_TRANSPOSE tb = s->tb ? CblasTrans : CblasNoTrans;
 	if (s->dtype == TFC_FLOAT)
@@ -228,7 +237,7 @@ static void bmm_compute(struct tfc_kernel_ctx *ctx)
 	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, s->dtype, odims, br + 2);
 	if (!o || o->n_elems == 0 || k == 0)
 		return;
-	set_blas_threads(ctx->intra_op_threads);
+	tfc__blas_threads(ctx->intra_op_threads);
 	enum CBLAS_TRANSPOSE ta = s->adj_x ? CblasTrans : CblasNoTrans;
 	enum CBLAS_TRANSPOSE tb = s->adj_y ? CblasTrans : CblasNoTrans;
 	size_t esz = tfc_dtype_size(s->dtype);

@@ -2,12 +2,15 @@
  * test_kernels_nn.c: the neural-network kernels (MatMul, BatchMatMul(V2), BiasAdd(Grad),
  * Softmax, LogSoftmax, the cross entropies, L2Loss in kernels/nn_kernels.c and
  * kernels/matmul_kernels.c; convolutions in kernels/conv_kernels.c; pooling in
- * kernels/pooling.c) against the values TensorFlow gives (tests/data/kernels/nn.txt,
- * made by tests/tf/gen_kernel_refs.py; NCHW and dilated cases are computed there
+ * kernels/pooling.c; batch normalization in kernels/batchnorm.c, LRN in kernels/lrn.c)
+ * against the values TensorFlow gives (tests/data/kernels/nn.txt,
+ * and norms.txt, made by tests/tf/gen_kernel_refs.py; NCHW and dilated cases are computed there
  * through NHWC or undilated TensorFlow ops), run through a session; then bad input,
  * each an InvalidArgument naming the node; and a convolution on two intra-op threads
  * against one.
  */
+#include <math.h>
+
 #include "kernel_ref.h"
 
 static tfc_status *st;
@@ -94,12 +97,102 @@ static void conv_threads_agree(void)
 	tfc_graph_free(g);
 }
 
+static tfc_operation *conv_node(tfc_graph *g, const char *type, tfc_output a, tfc_output b,
+				tfc_output c, bool three)
+{
+	tfc_op_desc *d = tfc_op_new(g, type, NULL);
+	tfc_op_add_input(d, a);
+	tfc_op_add_input(d, b);
+	if (three)
+		tfc_op_add_input(d, c);
+	int64_t s[4] = {1, 2, 1, 1};
+	tfc_op_set_attr_int_list(d, "strides", s, 4);
+	tfc_op_set_attr_string(d, "padding", "SAME", 4);
+	return tfc_op_finish(d, st);
+}
+
+/* A convolution big enough to take several column blocks (kernels/conv_kernels.c
+ * COL_BLOCK): forward against a naive loop, and the backprops by adjointness:
+ * <conv(x, f), dy> = <x, backprop_input(f, dy)> = <f, backprop_filter(x, dy)>. */
+static void conv_blocks(void)
+{
+	const int64_t xd[4] = {3, 31, 30, 64}, fd[4] = {3, 3, 64, 8};
+	const int64_t oh = 16, ow = 30, pt = 1, pl = 1; /* SAME, strides 2 x 1 */
+	const int64_t yd[4] = {3, oh, ow, 8};
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *x = t_placeholder(g, "x", TFC_FLOAT, -1, NULL, st);
+	tfc_operation *f = t_placeholder(g, "f", TFC_FLOAT, -1, NULL, st);
+	tfc_operation *dy = t_placeholder(g, "dy", TFC_FLOAT, -1, NULL, st);
+	tfc_operation *xs = t_placeholder(g, "xs", TFC_INT32, -1, NULL, st);
+	tfc_operation *fs = t_placeholder(g, "fs", TFC_INT32, -1, NULL, st);
+	tfc_operation *y = conv_node(g, "Conv2D", (tfc_output){x, 0}, (tfc_output){f, 0},
+				     (tfc_output){NULL, 0}, false);
+	tfc_operation *dx = conv_node(g, "Conv2DBackpropInput", (tfc_output){xs, 0},
+				      (tfc_output){f, 0}, (tfc_output){dy, 0}, true);
+	tfc_operation *df = conv_node(g, "Conv2DBackpropFilter", (tfc_output){x, 0},
+				      (tfc_output){fs, 0}, (tfc_output){dy, 0}, true);
+	tfc_tensor *vx = fz(4, xd), *vf = fz(4, fd), *vdy = fz(4, yd), *vxs = ivec(4, xd),
+		   *vfs = ivec(4, fd);
+	float *px = tfc_tensor_data(vx), *pf = tfc_tensor_data(vf), *pdy = tfc_tensor_data(vdy);
+	for (int64_t i = 0; i < tfc_tensor_num_elements(vx); i++)
+		px[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+	for (int64_t i = 0; i < tfc_tensor_num_elements(vf); i++)
+		pf[i] = (float)((i * 53) % 97) / 48.0f - 1.0f;
+	for (int64_t i = 0; i < tfc_tensor_num_elements(vdy); i++)
+		pdy[i] = (float)((i * 29) % 89) / 44.0f - 1.0f;
+	tfc_output feeds[5] = {{x, 0}, {f, 0}, {dy, 0}, {xs, 0}, {fs, 0}};
+	tfc_tensor *fv[5] = {vx, vf, vdy, vxs, vfs};
+	tfc_output outs[3] = {{y, 0}, {dx, 0}, {df, 0}};
+	tfc_tensor *got[3] = {NULL, NULL, NULL};
+	kr_run(g, feeds, fv, 5, outs, got, 3, NULL, 0, 2, st);
+	ok(got[0] && got[1] && got[2], "Conv2D and backprops over several column blocks run: %s",
+	   tfc_status_message(st));
+	if (got[0] && got[1] && got[2]) {
+		double maxerr = 0, a = 0, b = 0, c = 0;
+		const float *py = tfc_tensor_data(got[0]), *pdx = tfc_tensor_data(got[1]),
+			    *pdf = tfc_tensor_data(got[2]);
+		for (int64_t n = 0; n < 3; n++)
+			for (int64_t i = 0; i < oh; i++)
+				for (int64_t j = 0; j < ow; j++)
+					for (int64_t o = 0; o < 8; o++) {
+						double acc = 0;
+						for (int64_t u = 0; u < 3; u++)
+							for (int64_t v = 0; v < 3; v++) {
+								int64_t h = i * 2 + u - pt, w = j + v - pl;
+								if (h < 0 || h >= 31 || w < 0 || w >= 30)
+									continue;
+								for (int64_t k = 0; k < 64; k++)
+									acc += (double)px[((n * 31 + h) * 30 + w) * 64 + k] *
+									       pf[((u * 3 + v) * 64 + k) * 8 + o];
+							}
+						int64_t yi = ((n * oh + i) * ow + j) * 8 + o;
+						double e = fabs(acc - py[yi]);
+						maxerr = e > maxerr ? e : maxerr;
+						a += acc * pdy[yi];
+					}
+		for (int64_t i = 0; i < tfc_tensor_num_elements(vx); i++)
+			b += (double)px[i] * pdx[i];
+		for (int64_t i = 0; i < tfc_tensor_num_elements(vf); i++)
+			c += (double)pf[i] * pdf[i];
+		ok(maxerr < 1e-3, "Conv2D over several column blocks = naive loop (max error %.2g)", maxerr);
+		ok(fabs(a - b) < 1e-4 * fabs(a) && fabs(a - c) < 1e-4 * fabs(a),
+		   "<conv(x,f),dy> = <x,dx> = <f,df>: %.6g %.6g %.6g", a, b, c);
+	}
+	for (int i = 0; i < 3; i++)
+		tfc_tensor_free(got[i]);
+	for (int i = 0; i < 5; i++)
+		tfc_tensor_free(fv[i]);
+	tfc_graph_free(g);
+}
+
 int main(void)
 {
 	plan_lazy();
 	st = tfc_status_new();
 	int n = kr_run_file("nn.txt", NULL);
 	ok(n > 120, "%d nn reference cases", n);
+	n = kr_run_file("norms.txt", NULL);
+	ok(n > 20, "%d batch norm and LRN reference cases", n);
 
 	const int64_t d23[] = {2, 3}, d34[] = {3, 4}, d3[] = {3}, d4[] = {4};
 	bad("MatMul", 2, (tfc_tensor *[]){fz(2, d23), fz(2, d23)}, NULL,
@@ -134,6 +227,7 @@ int main(void)
 	    pool_attrs, "Expected grad shape to be [1,2,2,1]");
 
 	conv_threads_agree();
+	conv_blocks();
 
 	tfc_status_free(st);
 	done_testing();

@@ -194,6 +194,20 @@ const struct tfc_op_record tfc__nn_ops[] = {
 	  .attrs = "T: {half, bfloat16, float}; U: {float}; " BN_ATTRS,
 	  .shape_fn = tfc__shape_fused_batch_norm_grad },
 
+	/* local response normalization */
+	{ .name = "LRN",
+	  .inputs = "input: T",
+	  .outputs = "output: T",
+	  .attrs = "depth_radius: int = 5; bias: float = 1; alpha: float = 1; beta: float = 0.5; "
+		   "T: {half, bfloat16, float} = float",
+	  .shape_fn = tfc__shape_unchanged },
+	{ .name = "LRNGrad",
+	  .inputs = "input_grads: T; input_image: T; output_image: T",
+	  .outputs = "output: T",
+	  .attrs = "depth_radius: int = 5; bias: float = 1; alpha: float = 1; beta: float = 0.5; "
+		   "T: {half, bfloat16, float} = float",
+	  .shape_fn = tfc__shape_merge_all },
+
 	/* top-k */
 	{ .name = "TopKV2",
 	  .inputs = "input: T; k: int32",

@@ -4,8 +4,8 @@
 TensorFlow (tf.raw_ops, eager). Run with a Python that has TensorFlow 2.x:
     python3 tests/tf/gen_kernel_refs.py tests/data/kernels
 TensorFlow is only needed to regenerate the files; the tests read the committed
-output. Inputs come from a fixed NumPy seed, so reruns give the same files."""
-import sys, os
+output. Inputs come from a fixed NumPy seed per file, so reruns give the same files."""
+import sys, os, zlib
 import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework import op_def_registry
@@ -255,6 +255,15 @@ def arrays(w):
     ]
     for k, (b_, e_, s_, m) in enumerate(ss):
         w.case('StridedSlice_%d' % k, 'StridedSlice', [v, np.array(b_, I32), np.array(e_, I32), np.array(s_, I32)], m)
+    for k, (b_, e_, s_, m) in enumerate(ss):
+        y = tf.raw_ops.StridedSlice(input=v, begin=np.array(b_, I32), end=np.array(e_, I32), strides=np.array(s_, I32), **m).numpy()
+        w.case('StridedSliceGrad_%d' % k, 'StridedSliceGrad', [np.array(v.shape, I32), np.array(b_, I32), np.array(e_, I32), np.array(s_, I32), r(*y.shape)], m)
+    w.case('UnsortedSegmentSum_0', 'UnsortedSegmentSum', [r(5, 3), np.array([0, 2, 0, -1, 3], I32), np.array(4, I32)])
+    w.case('UnsortedSegmentSum_1', 'UnsortedSegmentSum', [ri(2, 3, 2), np.array([[1, 1, 0], [2, 0, 1]], I64), np.array(3, I64)])
+    w.case('UnsortedSegmentSum_f64', 'UnsortedSegmentSum', [r(4, dt=F64), np.array([1, 1, 1, 0], I32), np.array(2, I32)])
+    w.case('ScatterNd_0', 'ScatterNd', [np.array([[4], [3], [1], [7], [1]], I32), r(5), np.array([8], I32)])
+    w.case('ScatterNd_1', 'ScatterNd', [np.array([[0], [2]], I64), r(2, 4, 2), np.array([4, 4, 2], I64)])
+    w.case('ScatterNd_2', 'ScatterNd', [np.array([[0, 1], [2, 2], [0, 1]], I32), ri(3, 3), np.array([3, 3, 3], I32)])
     w.case('StridedSlice_i64', 'StridedSlice', [ri(5, dt=I64), np.array([4], I64), np.array([0], I64), np.array([-2], I64)])
     w.case('Tile_zero', 'Tile', [r(2, 2), np.array([0, 2], I32)])
     w.case('Tile_1d', 'Tile', [ri(3), np.array([4], I64)])
@@ -489,10 +498,40 @@ def training(w):
             w.n += 1
 
 
+def norms(w):
+    for k, (op, gop) in enumerate((('FusedBatchNorm', 'FusedBatchNormGrad'), ('FusedBatchNormV2', 'FusedBatchNormGradV2'),
+                                   ('FusedBatchNormV3', 'FusedBatchNormGradV3'))):
+        for training in (True, False):
+            for fmt in ('NHWC', 'NCHW'):
+                x = r(2, 3, 4, 5, lo=-1, hi=3)
+                c = x.shape[3] if fmt == 'NHWC' else x.shape[1]
+                scale, offset = r(c, lo=0.5, hi=1.5), r(c)
+                mean, var = r(c), r(c, lo=0.5, hi=2)
+                attrs = {'is_training': training, 'epsilon': 0.001, 'data_format': fmt}
+                name = '%s_%s_%s' % (op, 'train' if training else 'infer', fmt)
+                w.case(name, op, [x, scale, offset, mean, var], attrs, tol=(1e-4, 1e-5))
+                outs = getattr(tf.raw_ops, op)(x=x, scale=scale, offset=offset, mean=mean, variance=var, **attrs)
+                dy = r(*x.shape)
+                ins = [dy, x, scale, outs[3].numpy(), outs[4].numpy()]
+                if gop.endswith('V3'):
+                    ins.append(outs[5].numpy())
+                w.case('%s_%s_%s' % (gop, 'train' if training else 'infer', fmt), gop, ins, attrs, tol=(1e-4, 1e-5))
+    # (exponential_avg_factor is not in tfc's op records, which follow an older
+    # ops.pbtxt: the kernel reads it when present, with 1 as default.)
+    for k, (rad, bias, alpha, beta) in enumerate(((2, 1.0, 0.5, 0.75), (5, 2.0, 1e-4, 0.5), (1, 1.0, 1.0, 1.0))):
+        x = r(2, 3, 3, 7)
+        a = {'depth_radius': rad, 'bias': bias, 'alpha': alpha, 'beta': beta}
+        w.case('LRN_%d' % k, 'LRN', [x], a, tol=(1e-4, 1e-5))
+        y = tf.raw_ops.LRN(input=x, **a).numpy()
+        w.case('LRNGrad_%d' % k, 'LRNGrad', [r(*x.shape), x, y], a, tol=(1e-4, 1e-5))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/kernels'
     os.makedirs(out, exist_ok=True)
-    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training)):
+    for name, fn in (('cwise', cwise), ('reductions', reductions), ('arrays', arrays), ('nn', nn), ('training', training), ('norms', norms)):
+        global rng  # one seed per file, so adding cases to one file leaves the others
+        rng = np.random.RandomState(zlib.crc32(name.encode()) & 0x7fffffff)
         w = Writer(os.path.join(out, name + '.txt'))
         fn(w)
         w.f.close()
