@@ -156,3 +156,13 @@ check_PROGRAMS += tests/test_gradients tests/test_train
 TESTS += tests/test_gradients tests/test_train
 tests_test_gradients_LDADD = libtfccore.la -lm
 tests_test_train_LDADD = libtfccore.la -lm
+
+# Training steps of an MLP and a LeNet-size convnet built with tfc_train.h, 1 vs 2
+# intra-op threads: `make bench-train`, never part of `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_train
+tests_bench_bench_train_SOURCES = tests/bench/bench_train.c
+tests_bench_bench_train_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_train
+bench-train: tests/bench/bench_train
+	tests/bench/bench_train
+.PHONY: bench-train
