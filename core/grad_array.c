@@ -273,6 +273,77 @@ static void broadcast_to_grad(struct tfc__gb *b, tfc_operation *op, const tfc_ou
 	dx[0] = tfc__gb_op2(b, "Reshape", "Reshape", s, xs);
 }
 
+/* SelectV2 broadcasts: each branch's gradient is summed back to its shape. */
+static void select_v2_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			   tfc_output *dx)
+{
+	tfc_output c = in(op, 0), g = dy[0];
+	tfc_output zeros = tfc__gb_const_scalar(b, "zeros", tfc__gb_dtype(g), 0);
+	tfc_output os = tfc__gb_shape(b, "Shape", out(op, 0));
+	for (int k = 1; k <= 2; k++) {
+		tfc_output t = k == 1 ? tfc__gb_op3(b, "SelectV2", "SelectV2", c, g, zeros)
+				      : tfc__gb_op3(b, "SelectV2", "SelectV2", c, zeros, g);
+		tfc_output s = tfc__gb_shape(b, "Shape", in(op, k));
+		tfc_op_desc *d = tfc__gb_new(b, "BroadcastGradientArgs", "BroadcastGradientArgs");
+		tfc__gb_input(b, d, s);
+		tfc__gb_input(b, d, os);
+		tfc_operation *ra = tfc__gb_finish_op(b, d);
+		t = tfc__gb_sum(b, "Sum", t, (tfc_output){ra, 0}, true);
+		dx[k] = tfc__gb_op2(b, "Reshape", "Reshape", t, s);
+	}
+}
+
+/* Gather and GatherV2 along axis 0: TensorFlow makes IndexedSlices; tfc makes them
+ * dense at once, as their conversion to a tensor does: UnsortedSegmentSum of the
+ * gradient rows by index into the first dimension of params. */
+static void gather_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			tfc_output *dx)
+{
+	tfc_output params = in(op, 0), idx = in(op, 1);
+	if (op->n_inputs > 2) {
+		tfc_tensor *ax = tfc__gb_const_value(in(op, 2));
+		int64_t a = -1;
+		if (ax && tfc_tensor_num_elements(ax) == 1)
+			a = tfc_tensor_dtype(ax) == TFC_INT64 ? *(int64_t *)tfc_tensor_data(ax)
+							      : *(int32_t *)tfc_tensor_data(ax);
+		tfc_tensor_free(ax);
+		if (a != 0 || attr_int(op, "batch_dims") != 0) {
+			tfc_status_set(b->st, TFC_UNIMPLEMENTED,
+				       "gradient of '%s': GatherV2 along an axis other than a constant 0",
+				       op->name);
+			return;
+		}
+	}
+	tfc_output ps = tfc__gb_shape(b, "Shape", params);
+	tfc_output size = tfc__gb_size(b, "Size", idx);
+	tfc_output size1 = tfc__gb_expand_dims(b, "ExpandDims", size, 0);
+	int64_t one = 1, zero = 0, m1 = -1;
+	tfc_output rest = tfc__gb_op3(b, "Slice", "Slice", ps,
+				      tfc__gb_const_ivec(b, "Slice/begin", TFC_INT32, &one, 1),
+				      tfc__gb_const_ivec(b, "Slice/size", TFC_INT32, &m1, 1));
+	const char *sc = tfc__gb_push_scope(b, "concat");
+	if (!sc)
+		return;
+	char *full = tfc__strdup(sc);
+	tfc_output axis = tfc__gb_const_scalar(b, "axis", TFC_INT32, 0);
+	tfc__gb_pop_scope(b);
+	tfc_op_desc *d = tfc__gb_new_exact(b, "ConcatV2", full);
+	free(full);
+	tfc_output parts[2] = {size1, rest};
+	if (d && size1.oper && rest.oper)
+		tfc_op_add_input_list(d, parts, 2);
+	tfc__gb_input(b, d, axis);
+	tfc_output vshape = tfc__gb_finish(b, d);
+	tfc_output values = tfc__gb_op2(b, "Reshape", "Reshape", dy[0], vshape);
+	tfc_output flat = tfc__gb_op2(b, "Reshape", "Reshape", idx, size1);
+	/* the first dimension as a scalar: Slice + Reshape to [] */
+	tfc_output first = tfc__gb_op3(b, "Slice", "Slice", ps,
+				       tfc__gb_const_ivec(b, "Slice/begin", TFC_INT32, &zero, 1),
+				       tfc__gb_const_ivec(b, "Slice/size", TFC_INT32, &one, 1));
+	first = tfc__gb_reshape_c(b, "Reshape", first, NULL, 0);
+	dx[0] = tfc__gb_op3(b, "UnsortedSegmentSum", "UnsortedSegmentSum", values, flat, first);
+}
+
 static void prevent_gradient_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
 				  tfc_output *dx)
 {
@@ -302,6 +373,9 @@ const struct tfc__grad_def tfc__grad_array_defs[] = {
 	{"Fill", fill_grad},
 	{"Pad", pad_grad},
 	{"Select", select_grad},
+	{"SelectV2", select_v2_grad},
+	{"Gather", gather_grad},
+	{"GatherV2", gather_grad},
 	{"BroadcastTo", broadcast_to_grad},
 	{"PreventGradient", prevent_gradient_grad},
 	/* not differentiable */

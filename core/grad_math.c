@@ -491,6 +491,101 @@ static void minmax_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *
 	dx[0] = tfc__gb_op2(b, "Mul", "mul", q, g);
 }
 
+static void tan_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy, tfc_output *dx)
+{
+	tfc__gb_push_ctl(b, dy[0].oper);
+	tfc_output c = tfc__gb_op1(b, "Cos", "Cos", in(op, 0));
+	tfc_output sec = tfc__gb_op1(b, "Reciprocal", "Reciprocal", c);
+	tfc_output sec2 = tfc__gb_op1(b, "Square", "Square", sec);
+	dx[0] = tfc__gb_op2(b, "Mul", "mul", dy[0], sec2);
+	tfc__gb_pop_ctl(b);
+}
+
+static void floormod_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			  tfc_output *dx)
+{
+	tfc_output x = in(op, 0), y = in(op, 1), g = dy[0];
+	struct bc r = bcast(b, x, y);
+	dx[0] = sum_reshape(b, g, r.rx, r.sx);
+	tfc_output q = tfc__gb_op2(b, "FloorDiv", "floordiv", x, y);
+	q = tfc__gb_op1(b, "Neg", "Neg", q);
+	dx[1] = sum_reshape(b, tfc__gb_op2(b, "Mul", "mul", g, q), r.ry, r.sy);
+}
+
+/* x[..., :-2] of a shape vector: Slice(s, [0], [rank - 2]). */
+static tfc_output batch_dims(struct tfc__gb *b, tfc_output s, int rank)
+{
+	int64_t zero = 0, len = rank - 2;
+	tfc_output begin = tfc__gb_const_ivec(b, "begin", TFC_INT32, &zero, 1);
+	tfc_output size = tfc__gb_const_ivec(b, "size", TFC_INT32, &len, 1);
+	return tfc__gb_op3(b, "Slice", "Slice", s, begin, size);
+}
+
+static tfc_output bmm(struct tfc__gb *b, const char *type, tfc_output x, tfc_output y, bool ax,
+		      bool ay)
+{
+	tfc_op_desc *d = tfc__gb_new(b, type, "MatMul");
+	tfc__gb_input(b, d, x);
+	tfc__gb_input(b, d, y);
+	if (d) {
+		tfc_op_set_attr_bool(d, "adj_x", ax);
+		tfc_op_set_attr_bool(d, "adj_y", ay);
+	}
+	return tfc__gb_finish(b, d);
+}
+
+/* BatchMatMul and BatchMatMulV2 (real types: adjoint = transpose). V2 broadcasts
+ * the batch dimensions: each gradient is summed over the ones its input lacks. */
+static void batch_matmul_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			      tfc_output *dx)
+{
+	tfc_status *tmp = tfc_status_new();
+	bool ax = tfc_operation_get_attr_bool(op, "adj_x", tmp);
+	bool ay = tfc_operation_get_attr_bool(op, "adj_y", tmp);
+	tfc_status_free(tmp);
+	const char *type = op->type;
+	tfc_output x = in(op, 0), y = in(op, 1), g = dy[0], gx, gy;
+	if (!ax && !ay) {
+		gx = bmm(b, type, g, y, false, true);
+		gy = bmm(b, type, x, g, true, false);
+	} else if (!ax && ay) {
+		gx = bmm(b, type, g, y, false, false);
+		gy = bmm(b, type, g, x, true, false);
+	} else if (ax && !ay) {
+		gx = bmm(b, type, y, g, false, true);
+		gy = bmm(b, type, x, g, false, false);
+	} else {
+		gx = bmm(b, type, y, g, true, true);
+		gy = bmm(b, type, g, x, true, true);
+	}
+	tfc_shape xs = tfc__gb_static_shape(x), ys = tfc__gb_static_shape(y);
+	bool same = strcmp(type, "BatchMatMul") == 0;
+	if (!same && tfc_shape_is_fully_defined(&xs) && tfc_shape_is_fully_defined(&ys) &&
+	    xs.rank == ys.rank) {
+		same = true;
+		for (int i = 0; i < xs.rank - 2; i++)
+			same = same && xs.dims[i] == ys.dims[i];
+	}
+	if (same) {
+		dx[0] = gx;
+		dx[1] = gy;
+		return;
+	}
+	if (xs.rank < 2 || ys.rank < 2) {
+		tfc_status_set(b->st, TFC_UNIMPLEMENTED,
+			       "gradient of '%s': BatchMatMulV2 inputs of unknown rank", op->name);
+		return;
+	}
+	tfc_output sx = tfc__gb_shape(b, "Shape", x), sy = tfc__gb_shape(b, "Shape", y);
+	tfc_output bx = batch_dims(b, sx, xs.rank), by = batch_dims(b, sy, ys.rank);
+	tfc_op_desc *d = tfc__gb_new(b, "BroadcastGradientArgs", "BroadcastGradientArgs");
+	tfc__gb_input(b, d, bx);
+	tfc__gb_input(b, d, by);
+	tfc_operation *ra = tfc__gb_finish_op(b, d);
+	dx[0] = sum_reshape(b, gx, (tfc_output){ra, 0}, sx);
+	dx[1] = sum_reshape(b, gy, (tfc_output){ra, 1}, sy);
+}
+
 /* ---- the table */
 
 const struct tfc__grad_def tfc__grad_math_defs[] = {
@@ -527,6 +622,10 @@ const struct tfc__grad_def tfc__grad_math_defs[] = {
 	{"Cast", cast_grad},
 	{"AddN", addn_grad},
 	{"MatMul", matmul_grad},
+	{"BatchMatMul", batch_matmul_grad},
+	{"BatchMatMulV2", batch_matmul_grad},
+	{"Tan", tan_grad},
+	{"FloorMod", floormod_grad},
 	{"Sum", sum_grad},
 	{"Mean", mean_grad},
 	{"Max", minmax_grad},

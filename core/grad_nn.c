@@ -247,7 +247,52 @@ static void avg_pool_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output
 	dx[0] = tfc__gb_finish(b, d);
 }
 
+/* FusedBatchNorm, V2, V3: FusedBatchNormGrad[V2|V3](dy, x, scale, reserve spaces);
+ * in inference mode the population mean and variance stand for the reserve spaces
+ * (NHWC only, as TensorFlow transposes NCHW first). */
+static void fused_bn_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			  tfc_output *dx)
+{
+	static const char *const attrs[] = {"epsilon", "data_format", "is_training", NULL};
+	const char *type = op->type;
+	const char *gtype = strcmp(type, "FusedBatchNormV3") == 0 ? "FusedBatchNormGradV3"
+			    : strcmp(type, "FusedBatchNormV2") == 0 ? "FusedBatchNormGradV2"
+								     : "FusedBatchNormGrad";
+	tfc_status *tmp = tfc_status_new();
+	bool training = tfc_operation_get_attr_bool(op, "is_training", tmp);
+	if (tfc_status_code(tmp) != TFC_OK)
+		training = true;
+	size_t n = 0;
+	const char *df = tfc_operation_get_attr_string(op, "data_format", &n, tmp);
+	bool nchw = df && n == 4 && memcmp(df, "NCHW", 4) == 0;
+	tfc_status_free(tmp);
+	if (!training && nchw) {
+		tfc_status_set(b->st, TFC_UNIMPLEMENTED,
+			       "gradient of '%s': FusedBatchNorm in inference mode with NCHW",
+			       op->name);
+		return;
+	}
+	tfc_op_desc *d = tfc__gb_new(b, gtype, gtype);
+	tfc__gb_input(b, d, dy[0]);
+	tfc__gb_input(b, d, in(op, 0));
+	tfc__gb_input(b, d, in(op, 1));
+	tfc__gb_input(b, d, training ? out(op, 3) : in(op, 3));
+	tfc__gb_input(b, d, training ? out(op, 4) : in(op, 4));
+	if (strcmp(gtype, "FusedBatchNormGradV3") == 0)
+		tfc__gb_input(b, d, out(op, 5));
+	copy_attrs(b, d, op, attrs);
+	tfc_operation *g = tfc__gb_finish_op(b, d);
+	if (!g)
+		return;
+	dx[0] = (tfc_output){g, 0};
+	dx[1] = (tfc_output){g, 1};
+	dx[2] = (tfc_output){g, 2};
+}
+
 const struct tfc__grad_def tfc__grad_nn_defs[] = {
+	{"FusedBatchNorm", fused_bn_grad},
+	{"FusedBatchNormV2", fused_bn_grad},
+	{"FusedBatchNormV3", fused_bn_grad},
 	{"BiasAdd", bias_add_grad},
 	{"BiasAddV1", bias_add_grad},
 	{"Relu", relu_grad},

@@ -163,6 +163,18 @@ static void gate(struct tfc__gb *b, tfc_output *dx, int n)
 	tfc__gb_pop_scope(b);
 }
 
+static bool compatible(const tfc_shape *a, const tfc_shape *b)
+{
+	if (a->rank < 0 || b->rank < 0)
+		return true;
+	if (a->rank != b->rank)
+		return false;
+	for (int i = 0; i < a->rank; i++)
+		if (a->dims[i] >= 0 && b->dims[i] >= 0 && a->dims[i] != b->dims[i])
+			return false;
+	return true;
+}
+
 static bool check_output(tfc_graph *g, tfc_output t, const char *what, int i, tfc_status *st)
 {
 	if (!t.oper) {
@@ -225,6 +237,18 @@ int tfc_gradients_ex(tfc_graph *g, const tfc_output *ys, int ny, const tfc_outpu
 		if (grad_ys) {
 			if (!check_output(g, grad_ys[i], "grad_ys", i, st))
 				return -1;
+			tfc_shape a = tfc__gb_static_shape(grad_ys[i]), c = tfc__gb_static_shape(ys[i]);
+			if (!compatible(&a, &c)) {
+				char sa[64], sc[64];
+				tfc_shape_format(&a, sa, sizeof(sa));
+				tfc_shape_format(&c, sc, sizeof(sc));
+				tfc_status_set(st, TFC_INVALID_ARGUMENT,
+					       "gradients: grad_ys[%d] ('%s:%d') has shape %s, incompatible "
+					       "with ys[%d] ('%s:%d') of shape %s", i,
+					       grad_ys[i].oper->name, grad_ys[i].index, sa, i,
+					       ys[i].oper->name, ys[i].index, sc);
+				return -1;
+			}
 			if (tfc__gb_dtype(grad_ys[i]) != yt) {
 				tfc_status_set(st, TFC_INVALID_ARGUMENT,
 					       "gradients: grad_ys[%d] ('%s:%d') has dtype %s but ys[%d] "
@@ -401,6 +425,22 @@ int tfc_gradients_ex(tfc_graph *g, const tfc_output *ys, int ny, const tfc_outpu
 			def->fn(&b, op, dy, dx);
 			b.n_ctl = 0;
 			b.coloc = NULL;
+			for (int i = 0; i < nin && tfc__ok(st); i++) {
+				if (!dx[i].oper || !op->inputs[i].oper)
+					continue;
+				tfc_shape a = tfc__gb_static_shape(op->inputs[i]);
+				tfc_shape c = tfc__gb_static_shape(dx[i]);
+				if (!compatible(&a, &c)) {
+					char sa[64], sg[64];
+					tfc_shape_format(&a, sa, sizeof(sa));
+					tfc_shape_format(&c, sg, sizeof(sg));
+					tfc_status_set(st, TFC_INVALID_ARGUMENT,
+						       "Incompatible shapes between op input and calculated "
+						       "input gradient. Forward operation: %s. Input index: "
+						       "%d. Original input shape: %s. Calculated input "
+						       "gradient shape: %s", op->name, i, sa, sg);
+				}
+			}
 			if (tfc__ok(st)) {
 				int nn = 0;
 				for (int i = 0; i < nin; i++)

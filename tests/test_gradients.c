@@ -454,6 +454,49 @@ B(b_select)
 }
 B(b_broadcast_to) { return op2(g, "BroadcastTo", x[0], IV(g, st, 2, 3), st); }
 
+B(b_tan) { return op1(g, "Tan", x[0], st); }
+B(b_floormod) { return op2(g, "FloorMod", x[0], x[1], st); }
+static bool adjx_, adjy_;
+static void adj_attrs(tfc_op_desc *d)
+{
+	tfc_op_set_attr_bool(d, "adj_x", adjx_);
+	tfc_op_set_attr_bool(d, "adj_y", adjy_);
+}
+B(b_bmm) { adjx_ = false; adjy_ = true; return with_attrs(g, "BatchMatMul", x, 2, adj_attrs, st); }
+B(b_bmm_ax) { adjx_ = true; adjy_ = false; return with_attrs(g, "BatchMatMul", x, 2, adj_attrs, st); }
+B(b_bmm2) { adjx_ = adjy_ = false; return with_attrs(g, "BatchMatMulV2", x, 2, adj_attrs, st); }
+B(b_select_v2)
+{
+	tfc_output c = cvec(g, TFC_BOOL, (double[]){1, 0, 1, 1, 0, 0}, 6, 1, st);
+	c = op2(g, "Reshape", c, IV(g, st, 2, 3), st);
+	return opn(g, "SelectV2", (tfc_output[]){c, x[0], x[1]}, 3, st);
+}
+B(b_gather) { return op2(g, "Gather", x[0], IV(g, st, 2, 0, 2), st); }
+B(b_gather_v2) { return opn(g, "GatherV2", (tfc_output[]){x[0], IV(g, st, 3, 1, 1, 0), IS(g, st, 0)}, 3, st); }
+static const char *bn_type_ = "FusedBatchNorm";
+static bool bn_training_ = true;
+static void bn_attrs(tfc_op_desc *d)
+{
+	tfc_op_set_attr_float(d, "epsilon", 0.001f);
+	tfc_op_set_attr_bool(d, "is_training", bn_training_);
+}
+static tfc_output bn(tfc_graph *g, const tfc_output *x, tfc_status *st)
+{
+	tfc_output mean, var;
+	if (bn_training_) {
+		mean = cvec(g, TFC_FLOAT, NULL, 0, 1, st);
+		var = cvec(g, TFC_FLOAT, NULL, 0, 1, st);
+	} else {
+		mean = cvec(g, TFC_FLOAT, (double[]){0.1, -0.2, 0.3}, 3, 1, st);
+		var = cvec(g, TFC_FLOAT, (double[]){0.5, 1.5, 2.0}, 3, 1, st);
+	}
+	return with_attrs(g, bn_type_, (tfc_output[]){x[0], x[1], x[2], mean, var}, 5, bn_attrs, st);
+}
+B(b_bn) { bn_type_ = "FusedBatchNorm"; bn_training_ = true; return bn(g, x, st); }
+B(b_bn2) { bn_type_ = "FusedBatchNormV2"; bn_training_ = true; return bn(g, x, st); }
+B(b_bn3) { bn_type_ = "FusedBatchNormV3"; bn_training_ = true; return bn(g, x, st); }
+B(b_bn3_inf) { bn_type_ = "FusedBatchNormV3"; bn_training_ = false; return bn(g, x, st); }
+
 #define R2(a, b) {a, b}
 static const struct fd_case cases[] = {
 	{"Add (broadcast)", "Add", 2, {2, 1}, {R2(2, 3), {3}}, -2, 2, 0, b_add, 0, 0, 0, 0},
@@ -544,6 +587,23 @@ static const struct fd_case cases[] = {
 	{"Pad", "Pad", 1, {2}, {R2(2, 3)}, -2, 2, 0, b_pad2, 0, 0, 0, 0},
 	{"Select", "Select", 2, {2, 2}, {R2(2, 3), R2(2, 3)}, -2, 2, 0, b_select, 0, 0, 0, 0},
 	{"BroadcastTo", "BroadcastTo", 1, {1}, {{3}}, -2, 2, 0, b_broadcast_to, 0, 0, 0, 0},
+	{"Tan", "Tan", 1, {2}, {R2(2, 3)}, -1, 1, 0, b_tan, 0, 0, 0, 0},
+	{"FloorMod (away from jumps)", "FloorMod", 2, {2, 1}, {R2(2, 3), {3}}, 2.2, 2.8, 0, b_floormod, 0, 0, 0, 0},
+	{"BatchMatMul adj_y", "BatchMatMul", 2, {3, 3}, {{2, 2, 3}, {2, 4, 3}}, -2, 2, 0, b_bmm, 0, 0, 0, 0},
+	{"BatchMatMul adj_x", "BatchMatMul", 2, {3, 3}, {{2, 3, 2}, {2, 3, 4}}, -2, 2, 0, b_bmm_ax, 0, 0, 0, 0},
+	{"BatchMatMulV2, broadcast batch", "BatchMatMulV2", 2, {3, 2}, {{2, 2, 3}, R2(3, 4)}, -2, 2, 0,
+	 b_bmm2, 0, 0, 0, 0},
+	{"SelectV2, broadcast branches", "SelectV2", 2, {1, 2}, {{3}, R2(2, 1)}, -2, 2, 0, b_select_v2, 0, 0, 0, 0},
+	{"Gather, repeated index", "Gather", 1, {2}, {R2(4, 3)}, -2, 2, 0, b_gather, 0, 0, 0, 0},
+	{"GatherV2 axis 0", "GatherV2", 1, {2}, {R2(4, 3)}, -2, 2, 0, b_gather_v2, 0, 0, 0, 0},
+	{"FusedBatchNorm, training", "FusedBatchNorm", 3, {4, 1, 1}, {{2, 2, 2, 3}, {3}, {3}}, -2, 2, 0,
+	 b_bn, 1, 0, 0, 0},
+	{"FusedBatchNormV2, training", "FusedBatchNormV2", 3, {4, 1, 1}, {{2, 2, 2, 3}, {3}, {3}}, -2, 2,
+	 0, b_bn2, 1, 0, 0, 0},
+	{"FusedBatchNormV3, training", "FusedBatchNormV3", 3, {4, 1, 1}, {{2, 2, 2, 3}, {3}, {3}}, -2, 2,
+	 0, b_bn3, 1, 0, 0, 0},
+	{"FusedBatchNormV3, inference", "FusedBatchNormV3", 3, {4, 1, 1}, {{2, 2, 2, 3}, {3}, {3}}, -2,
+	 2, 0, b_bn3_inf, 1, 0, 0, 0},
 };
 #define N_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -699,6 +759,12 @@ static void test_stop_and_errors(void)
 	n = tfc_gradients(g, &y, 1, &x, 1, &gy, &dx, st);
 	ok(n == -1 && tfc_status_code(st) == TFC_INVALID_ARGUMENT && strstr(tfc_status_message(st), "gy"),
 	   "grad_ys of the wrong dtype: InvalidArgument (%s)", tfc_status_message(st));
+	tfc_status_set(st, TFC_OK, "%s", "");
+	tfc_output gy2 = {t_placeholder(g, "gy2", TFC_FLOAT, 1, (int64_t[]){2}, st), 0};
+	n = tfc_gradients(g, &y, 1, &x, 1, &gy2, &dx, st);
+	ok(n == -1 && tfc_status_code(st) == TFC_INVALID_ARGUMENT && strstr(tfc_status_message(st), "gy2") &&
+	   strstr(tfc_status_message(st), "[3]"),
+	   "grad_ys of shape [2] for a [3] y: InvalidArgument (%s)", tfc_status_message(st));
 	tfc_status_set(st, TFC_OK, "%s", "");
 
 	tfc_graph *g2 = tfc_graph_new();
