@@ -73,10 +73,29 @@ void tfc__gb_colocate(tfc_op_desc *d, const tfc_operation *op)
 		tfc_op_colocate_with(d, (tfc_operation *)op);
 }
 
+void tfc__gb_push_ctl_list(struct tfc__gb *b, tfc_operation *const *ops, int n)
+{
+	if (b->n_ctl >= TFC__GB_MAX_CTL) {
+		if (tfc__gb_ok(b))
+			tfc_status_set(b->st, TFC_INTERNAL, "gradient builder: control levels too deep");
+		return;
+	}
+	struct tfc__gb_ctl *c = &b->ctl[b->n_ctl++];
+	c->ops = ops;
+	c->n = n;
+	c->one = NULL;
+	c->mark = b->g->n_ops;
+}
+
 void tfc__gb_push_ctl(struct tfc__gb *b, tfc_operation *op)
 {
-	if (b->n_ctl < TFC__GB_MAX_CTL)
-		b->ctl[b->n_ctl++] = op;
+	tfc__gb_push_ctl_list(b, NULL, 0);
+	if (b->n_ctl > 0) {
+		struct tfc__gb_ctl *c = &b->ctl[b->n_ctl - 1];
+		c->one = op;
+		c->ops = &c->one;
+		c->n = op ? 1 : 0;
+	}
 }
 
 void tfc__gb_pop_ctl(struct tfc__gb *b)
@@ -97,11 +116,28 @@ void tfc__gb_pop_scope(struct tfc__gb *b)
 	tfc_graph_pop_name_scope(b->g);
 }
 
+/* TensorFlow's _control_dependencies_for_inputs, applied when d is finished. */
+static void apply_ctl(struct tfc__gb *b, tfc_op_desc *d)
+{
+	for (int l = 0; l < b->n_ctl; l++) {
+		const struct tfc__gb_ctl *c = &b->ctl[l];
+		bool dominated = false;
+		for (int i = 0; i < d->n_inputs && !dominated; i++)
+			dominated = d->inputs[i].oper && d->inputs[i].oper->id >= c->mark;
+		if (dominated)
+			continue;
+		for (int k = 0; k < c->n; k++) {
+			bool is_input = false;
+			for (int i = 0; i < d->n_inputs && !is_input; i++)
+				is_input = d->inputs[i].oper == c->ops[k];
+			if (c->ops[k] && !is_input)
+				tfc_op_add_control_input(d, c->ops[k]);
+		}
+	}
+}
+
 static tfc_op_desc *setup(struct tfc__gb *b, tfc_op_desc *d)
 {
-	for (int i = 0; i < b->n_ctl; i++)
-		if (b->ctl[i])
-			tfc_op_add_control_input(d, b->ctl[i]);
 	if (b->coloc) {
 		tfc__gb_colocate(d, b->coloc);
 	} else if (b->coloc_name) {
@@ -144,6 +180,7 @@ tfc_operation *tfc__gb_finish_op(struct tfc__gb *b, tfc_op_desc *d)
 		tfc__op_desc_free(d); /* consumed, nothing added */
 		return NULL;
 	}
+	apply_ctl(b, d);
 	return tfc_op_finish(d, b->st);
 }
 

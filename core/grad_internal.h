@@ -14,12 +14,22 @@
 #include "internal.h"
 #include "tfc_train.h"
 
-#define TFC__GB_MAX_CTL 8
+#define TFC__GB_MAX_CTL 4
+
+/* One `with control_dependencies(ops):` level. As in TensorFlow, a new op gets its
+ * control inputs unless one of its inputs was made inside the same level (it is
+ * then dominated by that input), and never on an op it already reads. */
+struct tfc__gb_ctl {
+	tfc_operation *const *ops; /* borrowed, or &one */
+	int n;
+	tfc_operation *one;
+	size_t mark;               /* ops with id >= mark were made inside this level */
+};
 
 struct tfc__gb {
 	tfc_graph *g;
 	tfc_status *st;
-	tfc_operation *ctl[TFC__GB_MAX_CTL]; /* control inputs added to each new op */
+	struct tfc__gb_ctl ctl[TFC__GB_MAX_CTL]; /* control-dependency levels */
 	int n_ctl;
 	const tfc_operation *coloc;          /* colocate each new op with this (or NULL) */
 	const char *coloc_name;              /* or with the op of this name, which need
@@ -92,8 +102,9 @@ bool tfc__gb_fully_defined(tfc_output x);
 tfc_tensor *tfc__gb_const_value(tfc_output x);
 /* Copies op's colocation group (its "_class" loc:@ entries, else loc:@op) onto d. */
 void tfc__gb_colocate(tfc_op_desc *d, const tfc_operation *op);
-/* Control-dependency scope on b: push one op, pop. */
+/* Control-dependency levels on b: push one op or a list (borrowed until popped), pop. */
 void tfc__gb_push_ctl(struct tfc__gb *b, tfc_operation *op);
+void tfc__gb_push_ctl_list(struct tfc__gb *b, tfc_operation *const *ops, int n);
 void tfc__gb_pop_ctl(struct tfc__gb *b);
 /* Name scope pushed (uniquified) and popped around a composite op; returns the full
  * scope name (owned by the graph until popped) or NULL on error. */

@@ -411,20 +411,14 @@ tfc_operation *tfc_optimizer_apply_gradients(tfc_optimizer *o, tfc_graph *g,
 	for (int i = 0; i < nw && tfc__ok(st); i++)
 		updates[nu++] = update_op(o, &b, with[i], gw[i], hp);
 	if (o->kind == OPT_ADAM && tfc__ok(st)) {
-		/* _finish: beta powers advance after every update (control inputs) */
+		/* _finish: beta powers advance after every update */
 		int nupd = nu;
+		tfc__gb_push_ctl_list(&b, updates, nupd);
 		b.coloc = o->beta1_power;
 		for (int k = 0; k < 2; k++) {
 			tfc_operation *p = k ? o->beta2_power : o->beta1_power;
-			tfc_op_desc *d = tfc__gb_new(&b, "Mul", "mul");
-			for (int i = 0; d && i < nupd; i++)
-				tfc_op_add_control_input(d, updates[i]);
-			tfc__gb_input(&b, d, tfc_variable_read(p));
-			tfc__gb_input(&b, d, hp[1 + k]);
-			tfc_output m = tfc__gb_finish(&b, d);
-			d = tfc__gb_new(&b, "Assign", "Assign");
-			for (int i = 0; d && i < nupd; i++)
-				tfc_op_add_control_input(d, updates[i]);
+			tfc_output m = tfc__gb_op2(&b, "Mul", "mul", tfc_variable_read(p), hp[1 + k]);
+			tfc_op_desc *d = tfc__gb_new(&b, "Assign", "Assign");
 			tfc__gb_input(&b, d, (tfc_output){p, 0});
 			tfc__gb_input(&b, d, m);
 			if (d) {
@@ -433,6 +427,7 @@ tfc_operation *tfc_optimizer_apply_gradients(tfc_optimizer *o, tfc_graph *g,
 			}
 			updates[nu++] = tfc__gb_finish_op(&b, d);
 		}
+		tfc__gb_pop_ctl(&b);
 		b.coloc = NULL;
 	}
 	if (!tfc__ok(st))

@@ -758,6 +758,85 @@ static void test_fixture_xor(void)
 	tfc_status_free(st);
 }
 
+/* Builds xor.meta's model from C as its Python did, then compares every node of the
+ * fixture (gradients, train op, initializers) with ours: type, inputs, control inputs. */
+static void test_xor_names_match_tensorflow(void)
+{
+	const char *rel = "TensorFlow.NET/graph/xor.meta";
+	if (!fixture_present(rel)) {
+		skip(1, "fixture %s missing", rel);
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	tfc_graph *ref = tfc_graph_load_model(fixture_path(rel), NULL, NULL, st);
+	tfc_graph *g = tfc_graph_new();
+	tfc_output x = {t_placeholder(g, "Placeholder", TFC_FLOAT, 2, (int64_t[]){4, 2}, st), 0};
+	tfc_output y = {t_placeholder(g, "Placeholder_1", TFC_INT32, 1, (int64_t[]){4}, st), 0};
+	tfc_shape s1 = ref ? tfc_operation_get_attr_shape(op_named(ref, "Variable"), "shape", st)
+			   : tfc_shape_unknown();
+	tfc_shape s2 = ref ? tfc_operation_get_attr_shape(op_named(ref, "Variable_1"), "shape", st)
+			   : tfc_shape_unknown();
+	tfc_initializer tn = tfc_init_truncated_normal(0, 1, 0);
+	tfc_output v1 = tfc_initializer_value(g, &tn, &s1, TFC_FLOAT, st);
+	tfc_operation *w1 = tfc_variable_from_value(g, "Variable", v1, true, st);
+	tfc_output h = op1(g, "Relu", NULL, matmul(g, x, tfc_variable_read(w1), st), st);
+	tfc_output v2 = tfc_initializer_value(g, &tn, &s2, TFC_FLOAT, st);
+	tfc_operation *w2 = tfc_variable_from_value(g, "Variable_1", v2, true, st);
+	tfc_output o = op1(g, "Sigmoid", NULL,
+			   op1(g, "Squeeze", NULL, matmul(g, h, tfc_variable_read(w2), st), st), st);
+	tfc_output yf = NONE;
+	if (tfc_status_code(st) == TFC_OK) {
+		tfc_op_desc *d = tfc_op_new(g, "Cast", "ToFloat");
+		tfc_op_add_input(d, y);
+		tfc_op_set_attr_type(d, "DstT", TFC_FLOAT);
+		yf = (tfc_output){tfc_op_finish(d, st), 0};
+	}
+	tfc_output sq = op1(g, "Square", NULL, op2(g, "Sub", "sub", o, yf, st), st);
+	tfc_output loss = op2(g, "Mean", "loss", sq, ivec(g, (int64_t[]){0}, 1, st), st);
+	tfc_output gs0 = {t_const_i(g, "global_step/initial_value", 0, st), 0};
+	tfc_operation *gs = tfc_variable_from_value(g, "global_step", gs0, false, st);
+	tfc_optimizer *opt = tfc_optimizer_gradient_descent_new(0.1f);
+	tfc_optimizer_set_name(opt, "train_op");
+	tfc_optimizer_minimize_ex(opt, g, loss, gs, NULL, 0, st);
+	tfc_global_variables_initializer(g, st);
+	tfc_optimizer_free(opt);
+	int compared = 0, bad = 0;
+	size_t p = 0;
+	tfc_operation *r;
+	while (ref && tfc_status_code(st) == TFC_OK && (r = tfc_graph_next_operation(ref, &p))) {
+		const char *name = tfc_operation_name(r);
+		tfc_operation *m = op_named(g, name);
+		compared++;
+		bool same = m && strcmp(tfc_operation_type(m), tfc_operation_type(r)) == 0 &&
+			    tfc_operation_num_inputs(m) == tfc_operation_num_inputs(r) &&
+			    tfc_operation_num_control_inputs(m) == tfc_operation_num_control_inputs(r);
+		for (int i = 0; same && i < tfc_operation_num_inputs(r); i++) {
+			tfc_output a = tfc_operation_input(r, i), b = tfc_operation_input(m, i);
+			same = a.index == b.index &&
+			       strcmp(tfc_operation_name(a.oper), tfc_operation_name(b.oper)) == 0;
+		}
+		for (int i = 0; same && i < tfc_operation_num_control_inputs(r); i++) {
+			const char *cn = tfc_operation_name(tfc_operation_control_input(r, i));
+			bool found = false;
+			for (int k = 0; k < tfc_operation_num_control_inputs(m) && !found; k++)
+				found = strcmp(cn, tfc_operation_name(tfc_operation_control_input(m, k))) == 0;
+			same = found;
+		}
+		if (!same) {
+			if (bad < 8)
+				diag("differs from TensorFlow: %s (%s)", name, m ? "inputs or type" : "missing");
+			bad++;
+		}
+	}
+	ok(tfc_status_code(st) == TFC_OK && compared == 71 && bad == 0 &&
+	   tfc_graph_num_operations(g) == 71,
+	   "the XOR model built from C matches xor.meta node for node: %d compared, %d differ, "
+	   "%zu ops here %s", compared, bad, tfc_graph_num_operations(g), tfc_status_message(st));
+	tfc_graph_free(g);
+	tfc_graph_free(ref);
+	tfc_status_free(st);
+}
+
 /* The TensorBoard demo's MNIST softmax training graph: its variables have no
  * initializers and its input comes from a queue, so we add Assign ops from C and
  * feed the dequeued images and labels. */
@@ -956,6 +1035,7 @@ int main(void)
 	test_graphdef_round_trip();
 	test_fixture_regression();
 	test_fixture_xor();
+	test_xor_names_match_tensorflow();
 	test_fixture_mnist();
 	done_testing();
 	return exit_status();
