@@ -10,9 +10,14 @@
 
 enum opt_kind { OPT_GD, OPT_MOMENTUM, OPT_ADAGRAD, OPT_ADAM, OPT_RMSPROP };
 
+/* Slots are remembered by graph and names; a record is used only while its graph
+ * still holds an op of that name at that address, so an optimizer used on a graph
+ * that was freed never hands out a stale op. */
 struct slot {
-	const tfc_operation *var;
+	tfc_graph *g;
+	char *var;            /* the variable's name */
 	char *name;           /* TensorFlow's slot name: "m", "v", "momentum", ... */
+	char *full;           /* the slot variable's name */
 	tfc_operation *slot;
 };
 
@@ -23,8 +28,15 @@ struct tfc_optimizer {
 	bool nesterov;
 	int n_slots, cap_slots;
 	struct slot *slots;    /* owned */
+	tfc_graph *beta_g;     /* the graph of Adam's non-slot variables */
+	char *beta1_name, *beta2_name;
 	tfc_operation *beta1_power, *beta2_power; /* Adam's non-slot variables */
 };
+
+static bool still(tfc_graph *g, const char *name, const tfc_operation *op)
+{
+	return g && name && op && tfc_graph_operation_by_name(g, name) == op;
+}
 
 static tfc_optimizer *opt_new(enum opt_kind k, const char *name, float lr)
 {
@@ -78,9 +90,14 @@ void tfc_optimizer_free(tfc_optimizer *o)
 {
 	if (!o)
 		return;
-	for (int i = 0; i < o->n_slots; i++)
+	for (int i = 0; i < o->n_slots; i++) {
+		free(o->slots[i].var);
 		free(o->slots[i].name);
+		free(o->slots[i].full);
+	}
 	free(o->slots);
+	free(o->beta1_name);
+	free(o->beta2_name);
 	free(o->name);
 	free(o);
 }
@@ -98,9 +115,12 @@ tfc_operation *tfc_optimizer_get_slot(const tfc_optimizer *o, const tfc_operatio
 {
 	if (!o || !var || !name)
 		return NULL;
-	for (int i = 0; i < o->n_slots; i++)
-		if (o->slots[i].var == var && strcmp(o->slots[i].name, name) == 0)
-			return o->slots[i].slot;
+	for (int i = 0; i < o->n_slots; i++) {
+		const struct slot *sl = &o->slots[i];
+		if (sl->g == var->graph && strcmp(sl->var, var->name) == 0 &&
+		    strcmp(sl->name, name) == 0 && still(sl->g, sl->full, sl->slot))
+			return sl->slot;
+	}
 	return NULL;
 }
 
@@ -174,7 +194,8 @@ static void add_slot(tfc_optimizer *o, const tfc_operation *var, const char *nam
 		o->cap_slots = o->cap_slots ? 2 * o->cap_slots : 8;
 		o->slots = tfc__realloc(o->slots, (size_t)o->cap_slots * sizeof(*o->slots));
 	}
-	o->slots[o->n_slots++] = (struct slot){var, tfc__strdup(name), slot};
+	o->slots[o->n_slots++] = (struct slot){var->graph, tfc__strdup(var->name), tfc__strdup(name),
+					       tfc__strdup(slot->name), slot};
 }
 
 /* slot_creator.create_slot_with_initializer: "<var>/<Name>" uniquified. */
@@ -200,13 +221,19 @@ static void create_slots(tfc_optimizer *o, tfc_graph *g, tfc_operation **vars, i
 			 tfc_status *st)
 {
 	tfc_initializer zeros = tfc_init_zeros();
-	if (o->kind == OPT_ADAM && !o->beta1_power) {
+	if (o->kind == OPT_ADAM && !(o->beta_g == g && still(g, o->beta1_name, o->beta1_power) &&
+				     still(g, o->beta2_name, o->beta2_power))) {
 		tfc_operation *first = vars[0];
 		for (int i = 1; i < n; i++)
 			if (strcmp(vars[i]->name, first->name) < 0)
 				first = vars[i];
 		o->beta1_power = tfc__variable_scalar(g, "beta1_power", TFC_FLOAT, o->p1, first, st);
 		o->beta2_power = tfc__variable_scalar(g, "beta2_power", TFC_FLOAT, o->p2, first, st);
+		free(o->beta1_name);
+		free(o->beta2_name);
+		o->beta1_name = o->beta1_power ? tfc__strdup(o->beta1_power->name) : NULL;
+		o->beta2_name = o->beta2_power ? tfc__strdup(o->beta2_power->name) : NULL;
+		o->beta_g = g;
 	}
 	for (int i = 0; i < n && tfc__ok(st); i++) {
 		switch (o->kind) {

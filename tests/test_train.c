@@ -405,6 +405,24 @@ static void test_optimizer_names(void)
 		ok(train2 && strcmp(tfc_operation_name(train2), n2) == 0 &&
 		   op_named(m.g, "gradients_1/Fill"), "%s: a second minimize: %s, gradients_1", e->opt,
 		   n2);
+		/* the same optimizer on a new graph makes its slots there */
+		tfc_graph_free(m.g);
+		lin_build(&m, st);
+		tfc_operation *t3 = tfc_optimizer_minimize(o, m.g, m.loss, st);
+		tfc_operation *init = tfc_global_variables_initializer(m.g, st);
+		tfc_session *s = tfc_session_new(m.g, NULL, st);
+		target(s, NULL, NULL, 0, init, st);
+		tfc_tensor *xt = ftensor(2, (int64_t[]){1, 2}), *yt = ftensor(2, (int64_t[]){1, 1});
+		tfc_output feeds[2] = {m.x, m.y};
+		tfc_tensor *vals[2] = {xt, yt};
+		target(s, feeds, vals, 2, t3, st);
+		ok(t3 && tfc_status_code(st) == TFC_OK &&
+		   (k == 0 || tfc_optimizer_get_slot(o, m.w, k == 2 ? "accumulator" : k == 3 ? "m"
+						     : k == 4 ? "rms" : "momentum")),
+		   "%s: the optimizer reused on a new graph (%s)", e->opt, tfc_status_message(st));
+		tfc_tensor_free(xt);
+		tfc_tensor_free(yt);
+		tfc_session_free(s);
 		tfc_optimizer_free(o);
 		tfc_graph_free(m.g);
 		tfc_status_free(st);
