@@ -119,9 +119,9 @@ static tfc_output aggregate(struct tfc__gb *b, struct glist *l)
 /* control_flow_ops.tuple(in_grads) inside the op's "_grad" scope. */
 static void gate(struct tfc__gb *b, tfc_output *dx, int n)
 {
-	tfc_operation *gating[64];
+	tfc_operation **gating = tfc__calloc((size_t)n + 1, sizeof(*gating));
 	int ng = 0;
-	for (int i = 0; i < n && ng < 64; i++) {
+	for (int i = 0; i < n; i++) {
 		if (!dx[i].oper)
 			continue;
 		bool seen = false;
@@ -137,11 +137,14 @@ static void gate(struct tfc__gb *b, tfc_output *dx, int n)
 			gating[j] = gating[j - 1];
 			gating[j - 1] = t;
 		}
-	if (!tfc__gb_push_scope(b, "tuple"))
+	if (!tfc__gb_push_scope(b, "tuple")) {
+		free(gating);
 		return;
+	}
 	tfc_op_desc *d = tfc__gb_new(b, "NoOp", "group_deps");
 	for (int i = 0; d && i < ng; i++)
 		tfc_op_add_control_input(d, gating[i]);
+	free(gating);
 	tfc_operation *grp = tfc__gb_finish_op(b, d);
 	for (int i = 0; i < n && grp; i++) {
 		if (!dx[i].oper)
