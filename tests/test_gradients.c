@@ -164,7 +164,7 @@ static void fd_check(const struct fd_case *c)
 		memcpy(pd, c->dims[i], sizeof(pd));
 		if (c->unknown_batch && c->rank[i] > 0)
 			pd[0] = -1;
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "x%d", i);
 		x[i] = (tfc_output){t_placeholder(g, name, cur_dt, c->rank[i], pd, st), 0};
 	}
