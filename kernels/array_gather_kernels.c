@@ -472,6 +472,7 @@ const struct tfc_kernel_def tfc__array_gather_kernels[] = {
 	K("GatherNd", gather_nd_compute),
 	K("OneHot", one_hot_compute),
 	K("DynamicStitch", dynamic_stitch_compute),
+	K("ParallelDynamicStitch", dynamic_stitch_compute),
 	{ .op = "UnsortedSegmentSum", .device = "CPU", .create = sum_create,
 	  .compute = unsorted_segment_sum_compute },
 	{ .op = "ScatterNd", .device = "CPU", .create = sum_create, .compute = scatter_nd_compute },

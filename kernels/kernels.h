@@ -29,6 +29,8 @@ extern const struct tfc_kernel_def tfc__pooling_kernels[];
 extern const struct tfc_kernel_def tfc__batchnorm_kernels[];
 extern const struct tfc_kernel_def tfc__training_kernels[];
 extern const struct tfc_kernel_def tfc__lrn_kernels[];
+extern const struct tfc_kernel_def tfc__misc_kernels[];
+extern const struct tfc_kernel_def tfc__scatter_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */

@@ -1,9 +1,10 @@
 /*
- * pooling.c: CPU kernels of 2-D pooling: MaxPool, AvgPool (the average over the
- * window's elements inside the image: padding is not counted, as in TensorFlow),
- * MaxPoolGrad (each gradient goes to the first maximum of its window, scanning rows
- * then columns) and AvgPoolGrad (each gradient spread evenly over its window); NHWC
- * and NCHW (transposed to NHWC and back), SAME and VALID padding; float and double.
+ * pooling.c: CPU kernels of 2-D pooling: MaxPool (and MaxPoolV2, whose window and
+ * strides are inputs), AvgPool (the average over the window's elements inside the
+ * image: padding is not counted, as in TensorFlow), MaxPoolGrad and MaxPoolGradV2
+ * (each gradient goes to the first maximum of its window, scanning rows then
+ * columns) and AvgPoolGrad (each gradient spread evenly over its window); NHWC and
+ * NCHW (transposed to NHWC and back), SAME and VALID padding; float and double.
  * Windows come from struct tfc__window (kernels/conv_kernels.c).
  */
 #include <math.h>
@@ -288,6 +289,63 @@ cleanup:
 	tfc_tensor_free(dy);
 }
 
+/* ---- MaxPoolV2, MaxPoolGradV2: ksize and strides are inputs (the last two) */
+
+static void *pool_v2_create(const tfc_operation *op, tfc_status *st)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	if (t == TFC_DTYPE_INVALID)
+		t = TFC_FLOAT;
+	if (t != TFC_FLOAT && t != TFC_DOUBLE)
+		return tfc__kernel_unsupported(op, "T", t, st);
+	struct pool_state *s = tfc__calloc(1, sizeof(*s));
+	s->dtype = t;
+	s->w.nchw = tfc__kernel_attr_str_is(op, "data_format", "NCHW", false);
+	s->w.padding = tfc__kernel_attr_str_is(op, "padding", "SAME", false) ? 1 : 0;
+	s->w.dil[0] = s->w.dil[1] = 1;
+	return s;
+}
+
+/* Runs fn with the window read from inputs k and k+1 (ksize, strides). */
+static void pool_v2(struct tfc_kernel_ctx *ctx, int k, void (*fn)(struct tfc_kernel_ctx *))
+{
+	const struct pool_state *s = ctx->state;
+	if (!tfc__kernel_inputs_ok(ctx, k + 2, TFC_DTYPE_INVALID))
+		return;
+	struct pool_state local = *s;
+	for (int j = 0; j < 2; j++) {
+		const tfc_tensor *t = ctx->inputs[k + j];
+		if (t->dtype != TFC_INT32 || t->shape.rank != 1 || t->n_elems != 4) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Sliding window %s field must specify 4 dimensions",
+					 j ? "strides" : "ksize");
+			return;
+		}
+		int64_t v[4];
+		for (int i = 0; i < 4; i++)
+			v[i] = tfc__kint(t, i);
+		int64_t n = v[0], c = s->w.nchw ? v[1] : v[3], h = s->w.nchw ? v[2] : v[1],
+			w = s->w.nchw ? v[3] : v[2];
+		if (n != 1 || c != 1 || h < 1 || w < 1) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Pooling is not yet supported on the batch nor depth dimensions.");
+			return;
+		}
+		int64_t *dst = j ? local.w.stride : local.w.ksize;
+		dst[0] = h;
+		dst[1] = w;
+	}
+	ctx->state = &local;
+	fn(ctx);
+	ctx->state = (void *)s;
+}
+
+static void max_pool_v2_compute(struct tfc_kernel_ctx *ctx) { pool_v2(ctx, 1, max_pool_compute); }
+static void max_pool_grad_v2_compute(struct tfc_kernel_ctx *ctx)
+{
+	pool_v2(ctx, 3, max_pool_grad_compute);
+}
+
 #define K(NAME, FN) { .op = NAME, .device = "CPU", .create = pool_create, .destroy = pool_destroy, \
 		      .compute = FN }
 const struct tfc_kernel_def tfc__pooling_kernels[] = {
@@ -295,5 +353,9 @@ const struct tfc_kernel_def tfc__pooling_kernels[] = {
 	K("AvgPool", avg_pool_compute),
 	K("MaxPoolGrad", max_pool_grad_compute),
 	K("AvgPoolGrad", avg_pool_grad_compute),
+	{ .op = "MaxPoolV2", .device = "CPU", .create = pool_v2_create, .destroy = pool_destroy,
+	  .compute = max_pool_v2_compute },
+	{ .op = "MaxPoolGradV2", .device = "CPU", .create = pool_v2_create,
+	  .destroy = pool_destroy, .compute = max_pool_grad_v2_compute },
 	{ .op = NULL },
 };

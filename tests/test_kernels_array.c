@@ -1,11 +1,14 @@
 /*
  * test_kernels_array.c: the reduction kernels (kernels/reduction_kernels.c) and the
- * array kernels (kernels/array_*_kernels.c, kernels/array_kernels.c) against the
- * values TensorFlow gives (tests/data/kernels/reductions.txt and arrays.txt, made by
+ * array kernels (kernels/array_*_kernels.c, kernels/array_kernels.c,
+ * kernels/misc_kernels.c) against the values TensorFlow gives
+ * (tests/data/kernels/reductions.txt, arrays.txt and misc.txt, made by
  * tests/tf/gen_kernel_refs.py), run through a session; then bad input: axes and
  * indices out of range, shapes that do not fit, each an InvalidArgument naming the
  * node; and a large reduction on two intra-op threads against one.
  */
+#include <math.h>
+
 #include "kernel_ref.h"
 
 static tfc_status *st;
@@ -68,6 +71,38 @@ static void attr_squeeze0(tfc_op_desc *d)
 	tfc_op_set_attr_int_list(d, "squeeze_dims", v, 1);
 }
 static void attr_shrink1(tfc_op_desc *d) { tfc_op_set_attr_int(d, "shrink_axis_mask", 1); }
+static void attr_msg(tfc_op_desc *d) { tfc_op_set_attr_string(d, "message", "check x", 7); }
+static void attr_parts2(tfc_op_desc *d) { tfc_op_set_attr_int(d, "num_partitions", 2); }
+
+static tfc_tensor *fnan(void)
+{
+	int64_t d = 2;
+	tfc_tensor *t = tfc_tensor_new(TFC_FLOAT, &d, 1, NULL);
+	((float *)tfc_tensor_data(t))[1] = NAN;
+	return t;
+}
+
+/* Assert(false, [data]) fails with "assertion failed: [...]". */
+static void assert_fails(void)
+{
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *c = t_placeholder(g, "c", TFC_BOOL, -1, NULL, st);
+	tfc_operation *x = t_placeholder(g, "x", TFC_FLOAT, -1, NULL, st);
+	tfc_op_desc *d = tfc_op_new(g, "Assert", "bad_node");
+	tfc_op_add_input(d, (tfc_output){c, 0});
+	tfc_output l[1] = {{x, 0}};
+	tfc_op_add_input_list(d, l, 1);
+	tfc_operation *op = tfc_op_finish(d, st);
+	tfc_output feeds[2] = {{c, 0}, {x, 0}};
+	int64_t n = 2;
+	tfc_tensor *xv = tfc_tensor_new(TFC_FLOAT, &n, 1, NULL);
+	((float *)tfc_tensor_data(xv))[0] = 1.5f;
+	tfc_tensor *cv = tfc_tensor_new(TFC_BOOL, NULL, 0, NULL);
+	tfc_tensor *vals[2] = {cv, xv};
+	kr_expect_error(g, op, feeds, vals, 2, TFC_INVALID_ARGUMENT, "assertion failed: [1.5 0]",
+			"Assert(false) fails with its data");
+	tfc_graph_free(g);
+}
 
 static void threads_agree(const char *type, int64_t rows, int64_t cols, int axis)
 {
@@ -101,6 +136,8 @@ int main(void)
 	ok(n > 200, "%d reduction reference cases", n);
 	n = kr_run_file("arrays.txt", NULL);
 	ok(n > 100, "%d array reference cases", n);
+	n = kr_run_file("misc.txt", NULL);
+	ok(n > 30, "%d reference cases of the other math and array ops", n);
 
 	const int64_t d23[] = {2, 3}, d3[] = {3}, d6[] = {6}, d123[] = {1, 2, 3};
 	bad("Sum", 2, (tfc_tensor *[]){fzeros(2, d23), ivec(TFC_INT32, 1, (const int64_t[]){2})}, NULL,
@@ -166,6 +203,19 @@ int main(void)
 	bad("BroadcastGradientArgs", 2,
 	    (tfc_tensor *[]){ivec(TFC_INT32, 1, (const int64_t[]){2}), ivec(TFC_INT32, 1, (const int64_t[]){3})},
 	    NULL, "Incompatible shapes");
+
+	bad("CheckNumerics", 1, (tfc_tensor *[]){fnan()}, attr_msg, "check x : Tensor had NaN values");
+	bad("TopKV2", 2, (tfc_tensor *[]){fzeros(2, d23), iscalar(4)}, NULL,
+	    "input must have at least k columns. Had 3, needed 4");
+	bad("DynamicPartition", 2, (tfc_tensor *[]){fzeros(1, d3), ivec(TFC_INT32, 3, (const int64_t[]){0, 2, 1})},
+	    attr_parts2, "partitions[1] = 2 is not in [0, 2)");
+	bad("Cumsum", 2, (tfc_tensor *[]){fzeros(2, d23), iscalar(2)}, NULL,
+	    "Expected dimension in the range [-2, 2), but got 2");
+	bad("UnsortedSegmentSum", 3, (tfc_tensor *[]){fzeros(1, d3), ivec(TFC_INT32, 3, (const int64_t[]){0, 5, 1}), iscalar(2)},
+	    NULL, "segment_ids[1] = 5 is out of range [0, 2)");
+	bad("ScatterNd", 3, (tfc_tensor *[]){ivec(TFC_INT32, 1, (const int64_t[]){3}), fzeros(0, NULL), ivec(TFC_INT32, 1, (const int64_t[]){3})},
+	    NULL, "does not index into shape [3]");
+	assert_fails();
 
 	threads_agree("Sum", 3000, 200, 1);
 	threads_agree("Sum", 3000, 200, 0);

@@ -6,7 +6,9 @@
  * on VariableV2 variables: the variables are assigned their start values, the update
  * runs twice, and the variable and slots must hold TensorFlow's values. Then bad
  * input: a gradient of the wrong shape, a non-scalar learning rate, an uninitialized
- * variable.
+ * variable. Last, the scatter kernels (kernels/scatter_kernels.c) on hand-worked
+ * values: ScatterAdd/Sub/Update, ResourceScatterAdd/Update, ResourceGather,
+ * VariableShape, CountUpTo.
  */
 #include "kernel_ref.h"
 
@@ -215,6 +217,208 @@ static void bad_gd(bool resource, int lr_rank, int grad_n, bool init, tfc_code c
 	tfc_graph_free(g);
 }
 
+/* A [4,2] float variable holding 1..8 (ref or resource form), initialized. */
+static tfc_operation *var42(tfc_graph *g, tfc_session **s, bool resource)
+{
+	int64_t dims[2] = {4, 2};
+	tfc_tensor *init = tfc_tensor_new(TFC_FLOAT, dims, 2, NULL);
+	for (int i = 0; i < 8; i++)
+		((float *)tfc_tensor_data(init))[i] = (float)(i + 1);
+	tfc_shape shp = tfc_shape_make(2, dims);
+	tfc_op_desc *d = tfc_op_new(g, resource ? "VarHandleOp" : "VariableV2", "v");
+	tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+	tfc_op_set_attr_shape(d, "shape", &shp);
+	tfc_operation *v = tfc_op_finish(d, st);
+	d = tfc_op_new(g, "Const", "init_value");
+	tfc_op_set_attr_tensor(d, "value", init, st);
+	tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+	tfc_operation *c = tfc_op_finish(d, st);
+	tfc_tensor_free(init);
+	d = tfc_op_new(g, resource ? "AssignVariableOp" : "Assign", "init");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){c, 0});
+	if (resource)
+		tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+	tfc_operation *as = tfc_op_finish(d, st);
+	*s = tfc_session_new(g, NULL, st);
+	tfc_session_run(*s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &as, 1, NULL, st);
+	return v;
+}
+
+static tfc_operation *cnst(tfc_graph *g, tfc_tensor *t)
+{
+	tfc_op_desc *d = tfc_op_new(g, "Const", "c");
+	tfc_op_set_attr_tensor(d, "value", t, st);
+	tfc_op_set_attr_type(d, "dtype", tfc_tensor_dtype(t));
+	tfc_tensor_free(t);
+	return tfc_op_finish(d, st);
+}
+
+static tfc_tensor *ivec(int n, const int32_t *v, int rank, const int64_t *dims)
+{
+	int64_t d1 = n;
+	tfc_tensor *t = tfc_tensor_new(TFC_INT32, rank ? dims : &d1, rank ? rank : 1, NULL);
+	memcpy(tfc_tensor_data(t), v, sizeof(int32_t) * (size_t)n);
+	return t;
+}
+
+static tfc_tensor *fmat(int rank, const int64_t *dims, const float *v)
+{
+	tfc_tensor *t = tfc_tensor_new(TFC_FLOAT, dims, rank, NULL);
+	if (tfc_tensor_num_elements(t))
+		memcpy(tfc_tensor_data(t), v, tfc_tensor_byte_size(t));
+	return t;
+}
+
+/* Reads the variable (ref: Identity, resource: ReadVariableOp). */
+static tfc_tensor *read_var(tfc_graph *g, tfc_session *s, tfc_operation *v, bool resource)
+{
+	tfc_op_desc *d = tfc_op_new(g, resource ? "ReadVariableOp" : "Identity", NULL);
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	if (resource)
+		tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+	tfc_operation *r = tfc_op_finish(d, st);
+	tfc_tensor *out = NULL;
+	tfc_output o = {r, 0};
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, &o, &out, 1, NULL, 0, NULL, st);
+	return out;
+}
+
+static bool floats_are(const tfc_tensor *t, int n, const float *want)
+{
+	if (!t || tfc_tensor_num_elements(t) != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (((const float *)tfc_tensor_data(t))[i] != want[i])
+			return false;
+	return true;
+}
+
+static void scatter_tests(void)
+{
+	/* ScatterAdd then ScatterSub with a scalar update (ref form) */
+	tfc_graph *g = tfc_graph_new();
+	tfc_session *s = NULL;
+	tfc_operation *v = var42(g, &s, false);
+	tfc_op_desc *d = tfc_op_new(g, "ScatterAdd", "sa");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, ivec(3, (const int32_t[]){1, 3, 1}, 0, NULL)), 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, fmat(2, (const int64_t[]){3, 2},
+						  (const float[]){10, 10, 20, 20, 1, 1})), 0});
+	tfc_operation *sa = tfc_op_finish(d, st);
+	d = tfc_op_new(g, "ScatterSub", "ss");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, ivec(1, (const int32_t[]){0}, 0, NULL)), 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, fmat(0, NULL, (const float[]){1})), 0});
+	tfc_operation *ss = tfc_op_finish(d, st);
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &sa, 1, NULL, st);
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &ss, 1, NULL, st);
+	tfc_tensor *got = read_var(g, s, v, false);
+	ok(floats_are(got, 8, (const float[]){0, 1, 14, 15, 5, 6, 27, 28}),
+	   "ScatterAdd (repeated index adds twice) and ScatterSub with a scalar update: %s",
+	   tfc_status_message(st));
+	tfc_tensor_free(got);
+	/* an index out of range */
+	d = tfc_op_new(g, "ScatterUpdate", "bad_node");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, ivec(1, (const int32_t[]){4}, 0, NULL)), 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, fmat(2, (const int64_t[]){1, 2}, (const float[]){0, 0})), 0});
+	tfc_operation *bad = tfc_op_finish(d, st);
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &bad, 1, NULL, st);
+	ok(tfc_status_code(st) == TFC_INVALID_ARGUMENT &&
+		   strstr(tfc_status_message(st), "indices[0] = 4 is not in [0, 4)") &&
+		   strstr(tfc_status_message(st), "bad_node"),
+	   "ScatterUpdate: index out of range refused: %s", tfc_status_message(st));
+	tfc_session_close(s, st);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+
+	/* ResourceScatterUpdate, ResourceScatterAdd, ResourceGather, VariableShape */
+	g = tfc_graph_new();
+	v = var42(g, &s, true);
+	d = tfc_op_new(g, "ResourceScatterUpdate", "su");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, ivec(2, (const int32_t[]){2, 0}, 0, NULL)), 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, fmat(2, (const int64_t[]){2, 2},
+						  (const float[]){9, 9, 8, 8})), 0});
+	tfc_operation *su = tfc_op_finish(d, st);
+	d = tfc_op_new(g, "ResourceScatterAdd", "rsa");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, ivec(1, (const int32_t[]){1}, 0, NULL)), 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, fmat(2, (const int64_t[]){1, 2},
+						  (const float[]){0.5f, 0.25f})), 0});
+	tfc_operation *rsa = tfc_op_finish(d, st);
+	tfc_operation *targets[2] = {su, rsa};
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, targets, 1, NULL, st);
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, targets + 1, 1, NULL, st);
+	got = read_var(g, s, v, true);
+	ok(floats_are(got, 8, (const float[]){8, 8, 3.5f, 4.25f, 9, 9, 7, 8}),
+	   "ResourceScatterUpdate and ResourceScatterAdd: %s", tfc_status_message(st));
+	tfc_tensor_free(got);
+	d = tfc_op_new(g, "ResourceGather", "rg");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, ivec(2, (const int32_t[]){3, 0}, 2,
+						  (const int64_t[]){2, 1})), 0});
+	tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+	tfc_operation *rg = tfc_op_finish(d, st);
+	d = tfc_op_new(g, "VariableShape", "vs");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_operation *vs = tfc_op_finish(d, st);
+	tfc_output fetch[2] = {{rg, 0}, {vs, 0}};
+	tfc_tensor *outs[2] = {NULL, NULL};
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, fetch, outs, 2, NULL, 0, NULL, st);
+	tfc_shape gs = outs[0] ? tfc_tensor_shape(outs[0]) : tfc_shape_unknown();
+	ok(floats_are(outs[0], 4, (const float[]){7, 8, 8, 8}) && gs.rank == 3 && gs.dims[0] == 2 &&
+		   gs.dims[1] == 1 && gs.dims[2] == 2,
+	   "ResourceGather of [[3],[0]]: [2,1,2] rows 3 and 0");
+	ok(outs[1] && tfc_tensor_num_elements(outs[1]) == 2 &&
+		   ((const int32_t *)tfc_tensor_data(outs[1]))[0] == 4 &&
+		   ((const int32_t *)tfc_tensor_data(outs[1]))[1] == 2,
+	   "VariableShape: [4, 2]");
+	tfc_tensor_free(outs[0]);
+	tfc_tensor_free(outs[1]);
+	tfc_session_close(s, st);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+
+	/* CountUpTo */
+	g = tfc_graph_new();
+	tfc_shape sc = tfc_shape_make(0, NULL);
+	d = tfc_op_new(g, "VariableV2", "counter");
+	tfc_op_set_attr_type(d, "dtype", TFC_INT32);
+	tfc_op_set_attr_shape(d, "shape", &sc);
+	v = tfc_op_finish(d, st);
+	d = tfc_op_new(g, "Assign", "init");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_add_input(d, (tfc_output){cnst(g, tfc_tensor_new_scalar_int32(0)), 0});
+	tfc_operation *as = tfc_op_finish(d, st);
+	d = tfc_op_new(g, "CountUpTo", "count");
+	tfc_op_add_input(d, (tfc_output){v, 0});
+	tfc_op_set_attr_int(d, "limit", 2);
+	tfc_operation *cu = tfc_op_finish(d, st);
+	s = tfc_session_new(g, NULL, st);
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &as, 1, NULL, st);
+	int32_t seen[2] = {-1, -1};
+	for (int i = 0; i < 2; i++) {
+		tfc_tensor *o = NULL;
+		tfc_output f = {cu, 0};
+		tfc_session_run(s, NULL, 0, NULL, NULL, 0, &f, &o, 1, NULL, 0, NULL, st);
+		if (o)
+			seen[i] = *(const int32_t *)tfc_tensor_data(o);
+		tfc_tensor_free(o);
+	}
+	tfc_tensor *o = NULL;
+	tfc_output f = {cu, 0};
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, &f, &o, 1, NULL, 0, NULL, st);
+	ok(seen[0] == 0 && seen[1] == 1 && tfc_status_code(st) == TFC_OUT_OF_RANGE &&
+		   strstr(tfc_status_message(st), "Reached limit of 2"),
+	   "CountUpTo: 0, 1, then OutOfRange: %s", tfc_status_message(st));
+	tfc_tensor_free(o);
+	tfc_session_close(s, st);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -226,6 +430,7 @@ int main(void)
 		bad_gd(r, 1, 2, true, TFC_INVALID_ARGUMENT, "alpha is not a scalar: [2]");
 	}
 	bad_gd(true, 0, 2, false, TFC_FAILED_PRECONDITION, "Could not find variable var");
+	scatter_tests();
 	tfc_status_free(st);
 	done_testing();
 	return exit_status();
