@@ -28,6 +28,14 @@ static void reshape_to_input(struct tfc__gb *b, tfc_operation *op, const tfc_out
 	dx[0] = tfc__gb_op2(b, "Reshape", "Reshape", dy[0], s);
 }
 
+static void reshape_passthrough(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+				tfc_output *dx)
+{
+	(void)b;
+	(void)op;
+	dx[0] = dy[0];
+}
+
 static void transpose_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
 			   tfc_output *dx)
 {
@@ -344,6 +352,29 @@ static void gather_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *
 	dx[0] = tfc__gb_op3(b, "UnsortedSegmentSum", "UnsortedSegmentSum", values, flat, first);
 }
 
+static void reverse_v2_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			    tfc_output *dx)
+{
+	dx[0] = tfc__gb_op2(b, "ReverseV2", "ReverseV2", dy[0], in(op, 1));
+}
+
+static void check_numerics_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+				tfc_output *dx)
+{
+	size_t n = 0;
+	tfc_status *tmp = tfc_status_new();
+	const char *m = tfc_operation_get_attr_string(op, "message", &n, tmp);
+	tfc_status_free(tmp);
+	char *msg = tfc__asprintf("Not a number (NaN) or infinity (Inf) values detected in "
+				  "gradient. %.*s", (int)n, m ? m : "");
+	tfc_op_desc *d = tfc__gb_new(b, "CheckNumerics", "CheckNumerics");
+	tfc__gb_input(b, d, dy[0]);
+	if (d)
+		tfc_op_set_attr_string(d, "message", msg, strlen(msg));
+	free(msg);
+	dx[0] = tfc__gb_finish(b, d);
+}
+
 static void prevent_gradient_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
 				  tfc_output *dx)
 {
@@ -375,6 +406,9 @@ const struct tfc__grad_def tfc__grad_array_defs[] = {
 	{"Select", select_grad},
 	{"SelectV2", select_v2_grad},
 	{"Gather", gather_grad},
+	{"ReverseV2", reverse_v2_grad},
+	{"CheckNumerics", check_numerics_grad},
+	{"EnsureShape", reshape_passthrough},
 	{"GatherV2", gather_grad},
 	{"BroadcastTo", broadcast_to_grad},
 	{"PreventGradient", prevent_gradient_grad},

@@ -586,6 +586,118 @@ static void batch_matmul_grad(struct tfc__gb *b, tfc_operation *op, const tfc_ou
 	dx[1] = sum_reshape(b, gy, (tfc_output){ra, 1}, sy);
 }
 
+static void cumsum_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy, tfc_output *dx)
+{
+	tfc_status *tmp = tfc_status_new();
+	bool excl = tfc_operation_get_attr_bool(op, "exclusive", tmp);
+	bool rev = tfc_operation_get_attr_bool(op, "reverse", tmp);
+	tfc_status_free(tmp);
+	tfc_op_desc *d = tfc__gb_new(b, "Cumsum", "Cumsum");
+	tfc__gb_input(b, d, dy[0]);
+	tfc__gb_input(b, d, in(op, 1));
+	if (d) {
+		tfc_op_set_attr_bool(d, "exclusive", excl);
+		tfc_op_set_attr_bool(d, "reverse", !rev);
+	}
+	dx[0] = tfc__gb_finish(b, d);
+}
+
+static void clip_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy, tfc_output *dx)
+{
+	tfc_output x = in(op, 0), y = in(op, 1), z = in(op, 2), g = dy[0];
+	tfc_output sx = tfc__gb_shape(b, "Shape", x), sy = tfc__gb_shape(b, "Shape", y);
+	tfc_output sz = tfc__gb_shape(b, "Shape", z), gs = tfc__gb_shape(b, "Shape", g);
+	tfc_output zeros = tfc__gb_zeros(b, gs, tfc__gb_dtype(g));
+	tfc_output xy = tfc__gb_op2(b, "Less", "Less", x, y);
+	tfc_output xz = tfc__gb_op2(b, "Greater", "Greater", x, z);
+	tfc_op_desc *d = tfc__gb_new(b, "BroadcastGradientArgs", "BroadcastGradientArgs");
+	tfc__gb_input(b, d, sx);
+	tfc__gb_input(b, d, sy);
+	tfc_operation *r1 = tfc__gb_finish_op(b, d);
+	d = tfc__gb_new(b, "BroadcastGradientArgs", "BroadcastGradientArgs");
+	tfc__gb_input(b, d, sx);
+	tfc__gb_input(b, d, sz);
+	tfc_operation *r2 = tfc__gb_finish_op(b, d);
+	tfc_output either = tfc__gb_op2(b, "LogicalOr", "LogicalOr", xy, xz);
+	tfc_output xg = tfc__gb_op3(b, "Select", "Select", either, zeros, g);
+	tfc_output yg = tfc__gb_op3(b, "Select", "Select", xy, g, zeros);
+	tfc_output zg = tfc__gb_op3(b, "Select", "Select", xz, g, zeros);
+	dx[0] = sum_reshape(b, xg, (tfc_output){r1, 0}, sx);
+	dx[1] = sum_reshape(b, yg, (tfc_output){r1, 1}, sy);
+	dx[2] = sum_reshape(b, zg, (tfc_output){r2, 1}, sz);
+}
+
+/* _ProdGrad for constant axes and a known rank: the permutation that brings the
+ * reduced axes first is computed here, then the product of all other entries is
+ * the exclusive cumulative product from the left times the one from the right. */
+static void prod_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy, tfc_output *dx)
+{
+	tfc_output x = in(op, 0);
+	tfc_shape xs = tfc__gb_static_shape(x);
+	tfc_tensor *ax = tfc__gb_const_value(in(op, 1));
+	if (!ax || xs.rank < 0) {
+		tfc_tensor_free(ax);
+		tfc_status_set(b->st, TFC_UNIMPLEMENTED,
+			       "gradient of '%s': Prod needs constant axes and a known rank", op->name);
+		return;
+	}
+	bool red[TFC_MAX_RANK] = {false};
+	for (int64_t i = 0; i < tfc_tensor_num_elements(ax); i++) {
+		int64_t a = tfc_tensor_dtype(ax) == TFC_INT64 ? ((int64_t *)tfc_tensor_data(ax))[i]
+							      : ((int32_t *)tfc_tensor_data(ax))[i];
+		if (a < 0)
+			a += xs.rank;
+		if (a >= 0 && a < xs.rank)
+			red[a] = true;
+	}
+	tfc_tensor_free(ax);
+	int64_t perm[TFC_MAX_RANK], inv[TFC_MAX_RANK], rlist[TFC_MAX_RANK], olist[TFC_MAX_RANK];
+	int np = 0, nr = 0, no = 0;
+	for (int i = 0; i < xs.rank; i++)
+		if (red[i])
+			perm[np++] = rlist[nr++] = i;
+	for (int i = 0; i < xs.rank; i++)
+		if (!red[i])
+			perm[np++] = olist[no++] = i;
+	for (int i = 0; i < np; i++)
+		inv[perm[i]] = i;
+	tfc_output g = sum_grad_value(b, op, dy[0]); /* grad tiled to the input's shape */
+	tfc_output ishape = tfc__gb_shape(b, "Shape", x);
+	tfc_output pc = tfc__gb_const_ivec(b, "perm", TFC_INT32, perm, np);
+	tfc_output permuted = tfc__gb_op2(b, "Transpose", "transpose", x, pc);
+	tfc_output pshape = tfc__gb_shape(b, "Shape", permuted);
+	/* (reduced_num, other_num) = prod of the gathered dims */
+	int64_t zero = 0;
+	tfc_output ri = tfc__gb_const_ivec(b, "reduced", TFC_INT32, rlist, nr);
+	tfc_output oi = tfc__gb_const_ivec(b, "other", TFC_INT32, olist, no);
+	tfc_output ax0 = tfc__gb_const_ivec(b, "Const", TFC_INT32, &zero, 1);
+	tfc_output rn = tfc__gb_op2(b, "Prod", "Prod", tfc__gb_op2(b, "Gather", "Gather", ishape, ri), ax0);
+	tfc_output on = tfc__gb_op2(b, "Prod", "Prod", tfc__gb_op2(b, "Gather", "Gather", ishape, oi), ax0);
+	tfc_op_desc *d = tfc__gb_new(b, "Pack", "Reshape/shape");
+	tfc_output nums[2] = {rn, on};
+	if (d && rn.oper && on.oper)
+		tfc_op_add_input_list(d, nums, 2);
+	tfc_output rs = tfc__gb_finish(b, d);
+	tfc_output reshaped = tfc__gb_op2(b, "Reshape", "Reshape", permuted, rs);
+	tfc_output cp[2];
+	for (int k = 0; k < 2; k++) {
+		d = tfc__gb_new(b, "Cumprod", "Cumprod");
+		tfc__gb_input(b, d, reshaped);
+		tfc__gb_input(b, d, tfc__gb_const_scalar(b, "Cumprod/axis", TFC_INT32, 0));
+		if (d) {
+			tfc_op_set_attr_bool(d, "exclusive", true);
+			tfc_op_set_attr_bool(d, "reverse", k == 1);
+		}
+		cp[k] = tfc__gb_finish(b, d);
+	}
+	tfc_output yv = tfc__gb_op2(b, "Reshape", "Reshape", tfc__gb_op2(b, "Mul", "mul", cp[0], cp[1]),
+				    pshape);
+	tfc_output ic = tfc__gb_const_ivec(b, "inverse_perm", TFC_INT32, inv, np);
+	tfc_output back = tfc__gb_op2(b, "Transpose", "transpose", yv, ic);
+	tfc_output prod = tfc__gb_op2(b, "Mul", "mul", g, back);
+	dx[0] = tfc__gb_op2(b, "Reshape", "Reshape", prod, ishape);
+}
+
 /* ---- the table */
 
 const struct tfc__grad_def tfc__grad_math_defs[] = {
@@ -629,6 +741,9 @@ const struct tfc__grad_def tfc__grad_math_defs[] = {
 	{"Sum", sum_grad},
 	{"Mean", mean_grad},
 	{"Max", minmax_grad},
+	{"Prod", prod_grad},
+	{"Cumsum", cumsum_grad},
+	{"ClipByValue", clip_grad},
 	{"Min", minmax_grad},
 	/* not differentiable (ops.NotDifferentiable) */
 	{"Floor", NULL},

@@ -289,7 +289,34 @@ static void fused_bn_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output
 	dx[2] = (tfc_output){g, 2};
 }
 
+static void max_pool_v2_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy,
+			     tfc_output *dx)
+{
+	static const char *const attrs[] = {"padding", "data_format", NULL};
+	tfc_op_desc *d = tfc__gb_new(b, "MaxPoolGradV2", "MaxPoolGradV2");
+	tfc__gb_input(b, d, in(op, 0));
+	tfc__gb_input(b, d, out(op, 0));
+	tfc__gb_input(b, d, dy[0]);
+	tfc__gb_input(b, d, in(op, 1));
+	tfc__gb_input(b, d, in(op, 2));
+	copy_attrs(b, d, op, attrs);
+	dx[0] = tfc__gb_finish(b, d);
+}
+
+static void lrn_grad(struct tfc__gb *b, tfc_operation *op, const tfc_output *dy, tfc_output *dx)
+{
+	static const char *const attrs[] = {"depth_radius", "bias", "alpha", "beta", NULL};
+	tfc_op_desc *d = tfc__gb_new(b, "LRNGrad", "LRNGrad");
+	tfc__gb_input(b, d, dy[0]);
+	tfc__gb_input(b, d, in(op, 0));
+	tfc__gb_input(b, d, out(op, 0));
+	copy_attrs(b, d, op, attrs);
+	dx[0] = tfc__gb_finish(b, d);
+}
+
 const struct tfc__grad_def tfc__grad_nn_defs[] = {
+	{"MaxPoolV2", max_pool_v2_grad},
+	{"LRN", lrn_grad},
 	{"FusedBatchNorm", fused_bn_grad},
 	{"FusedBatchNormV2", fused_bn_grad},
 	{"FusedBatchNormV3", fused_bn_grad},

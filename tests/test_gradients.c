@@ -497,6 +497,51 @@ B(b_bn2) { bn_type_ = "FusedBatchNormV2"; bn_training_ = true; return bn(g, x, s
 B(b_bn3) { bn_type_ = "FusedBatchNormV3"; bn_training_ = true; return bn(g, x, st); }
 B(b_bn3_inf) { bn_type_ = "FusedBatchNormV3"; bn_training_ = false; return bn(g, x, st); }
 
+B(b_prod1) { return op2(g, "Prod", x[0], IV(g, st, 1), st); }
+B(b_prod_all) { return op2(g, "Prod", x[0], IV(g, st, 0, -1), st); }
+static bool cs_excl_, cs_rev_;
+static void cs_attrs(tfc_op_desc *d)
+{
+	tfc_op_set_attr_bool(d, "exclusive", cs_excl_);
+	tfc_op_set_attr_bool(d, "reverse", cs_rev_);
+}
+B(b_cumsum)
+{
+	cs_excl_ = false;
+	cs_rev_ = false;
+	return with_attrs(g, "Cumsum", (tfc_output[]){x[0], IS(g, st, 1)}, 2, cs_attrs, st);
+}
+B(b_cumsum_er)
+{
+	cs_excl_ = true;
+	cs_rev_ = true;
+	return with_attrs(g, "Cumsum", (tfc_output[]){x[0], IS(g, st, 0)}, 2, cs_attrs, st);
+}
+B(b_clip)
+{
+	tfc_output two = cvec(g, cur_dt, (double[]){2}, 1, 0, st);
+	tfc_output lo = op2(g, "Sub", x[1], two, st), hi = op2(g, "Add", x[2], two, st);
+	return opn(g, "ClipByValue", (tfc_output[]){x[0], lo, hi}, 3, st);
+}
+B(b_reverse) { return op2(g, "ReverseV2", x[0], IV(g, st, 1), st); }
+static void cn_attrs(tfc_op_desc *d) { tfc_op_set_attr_string(d, "message", "m", 1); }
+B(b_check_numerics) { return with_attrs(g, "CheckNumerics", x, 1, cn_attrs, st); }
+static void es_attrs(tfc_op_desc *d)
+{
+	tfc_shape s = tfc_shape_make(2, (int64_t[]){-1, 3});
+	tfc_op_set_attr_shape(d, "shape", &s);
+}
+B(b_ensure_shape) { return with_attrs(g, "EnsureShape", x, 1, es_attrs, st); }
+static void pv2_attrs(tfc_op_desc *d) { tfc_op_set_attr_string(d, "padding", "VALID", 5); }
+B(b_maxpool_v2)
+{
+	return with_attrs(g, "MaxPoolV2",
+			  (tfc_output[]){x[0], IV(g, st, 1, 2, 2, 1), IV(g, st, 1, 2, 2, 1)}, 3,
+			  pv2_attrs, st);
+}
+static void lrn_attrs(tfc_op_desc *d) { tfc_op_set_attr_int(d, "depth_radius", 2); }
+B(b_lrn) { return with_attrs(g, "LRN", x, 1, lrn_attrs, st); }
+
 #define R2(a, b) {a, b}
 static const struct fd_case cases[] = {
 	{"Add (broadcast)", "Add", 2, {2, 1}, {R2(2, 3), {3}}, -2, 2, 0, b_add, 0, 0, 0, 0},
@@ -587,6 +632,16 @@ static const struct fd_case cases[] = {
 	{"Pad", "Pad", 1, {2}, {R2(2, 3)}, -2, 2, 0, b_pad2, 0, 0, 0, 0},
 	{"Select", "Select", 2, {2, 2}, {R2(2, 3), R2(2, 3)}, -2, 2, 0, b_select, 0, 0, 0, 0},
 	{"BroadcastTo", "BroadcastTo", 1, {1}, {{3}}, -2, 2, 0, b_broadcast_to, 0, 0, 0, 0},
+	{"Prod axis 1", "Prod", 1, {2}, {R2(3, 4)}, 0.5, 1.5, 0, b_prod1, 0, 0, 0, 0},
+	{"Prod all axes, one negative", "Prod", 1, {2}, {R2(2, 3)}, -1.5, 1.5, 1, b_prod_all, 0, 0, 0, 0},
+	{"Cumsum", "Cumsum", 1, {2}, {R2(3, 4)}, -2, 2, 0, b_cumsum, 0, 0, 0, 0},
+	{"Cumsum exclusive reverse", "Cumsum", 1, {2}, {R2(3, 4)}, -2, 2, 0, b_cumsum_er, 0, 0, 0, 0},
+	{"ClipByValue", "ClipByValue", 3, {2, 0, 0}, {R2(3, 4), {0}, {0}}, -2, 2, 0, b_clip, 0, 0, 0, 0},
+	{"ReverseV2", "ReverseV2", 1, {2}, {R2(3, 4)}, -2, 2, 0, b_reverse, 0, 0, 0, 0},
+	{"CheckNumerics", "CheckNumerics", 1, {2}, {R2(3, 4)}, -2, 2, 0, b_check_numerics, 0, 0, 0, 0},
+	{"EnsureShape", "EnsureShape", 1, {2}, {R2(2, 3)}, -2, 2, 0, b_ensure_shape, 0, 0, 0, 0},
+	{"MaxPoolV2", "MaxPoolV2", 1, {4}, {{1, 4, 4, 2}}, -2, 2, 0, b_maxpool_v2, 1, 0, 0, 0},
+	{"LRN", "LRN", 1, {4}, {{1, 2, 2, 5}}, -1, 1, 0, b_lrn, 1, 0, 0, 0},
 	{"Tan", "Tan", 1, {2}, {R2(2, 3)}, -1, 1, 0, b_tan, 0, 0, 0, 0},
 	{"FloorMod (away from jumps)", "FloorMod", 2, {2, 1}, {R2(2, 3), {3}}, 2.2, 2.8, 0, b_floormod, 0, 0, 0, 0},
 	{"BatchMatMul adj_y", "BatchMatMul", 2, {3, 3}, {{2, 2, 3}, {2, 4, 3}}, -2, 2, 0, b_bmm, 0, 0, 0, 0},
@@ -645,7 +700,7 @@ static void test_registry_coverage(void)
 	}
 	ok(n > 90 && missing == 0, "all %d registered gradients have a check (%d missing)", n, missing);
 	ok(tfc_gradient_is_registered("MatMul") && tfc_gradient_is_registered("Shape") &&
-	   !tfc_gradient_is_registered("Cumsum"), "tfc_gradient_is_registered");
+	   !tfc_gradient_is_registered("Cumprod"), "tfc_gradient_is_registered");
 }
 
 /* ---- names, structure, errors */
@@ -718,13 +773,13 @@ static void test_stop_and_errors(void)
 	   "StopGradient cuts its path (only Square's gradient reaches x)");
 
 	/* an op on the path without a gradient function */
-	tfc_op_desc *d = tfc_op_new(g, "Cumsum", "cs");
+	tfc_op_desc *d = tfc_op_new(g, "Cumprod", "cs");
 	tfc_op_add_input(d, x);
 	tfc_op_add_input(d, IS(g, st, 0));
 	tfc_output cs = {tfc_op_finish(d, st), 0};
 	n = tfc_gradients(g, &cs, 1, &x, 1, NULL, &dx, st);
 	ok(n == -1 && tfc_status_code(st) == TFC_NOT_FOUND &&
-	   strstr(tfc_status_message(st), "'cs'") && strstr(tfc_status_message(st), "Cumsum"),
+	   strstr(tfc_status_message(st), "'cs'") && strstr(tfc_status_message(st), "Cumprod"),
 	   "no gradient: NotFound naming the node (%s)", tfc_status_message(st));
 	tfc_status_set(st, TFC_OK, "%s", "");
 
