@@ -842,6 +842,41 @@ static void test_stop_and_errors(void)
 	tfc_status_free(st);
 }
 
+/* Several ys are summed; y == x gives grad_y; a missing floating output grad is
+ * zeros named gradients/zeros_like. */
+static void test_multiple_ys(void)
+{
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_output x = {t_placeholder(g, "x", TFC_DOUBLE, 1, (int64_t[]){3}, st), 0};
+	tfc_output y1 = op1(g, "Square", x, st), y2 = op1(g, "Sin", x, st);
+	tfc_output ys[3] = {y1, y2, x}, dx;
+	int n = tfc_gradients(g, ys, 3, &x, 1, NULL, &dx, st);
+	tfc_session *s = tfc_session_new(g, NULL, st);
+	tfc_tensor *xv = tfc_tensor_new(TFC_DOUBLE, (int64_t[]){3}, 1, st), *out = NULL;
+	double *xp = xv ? tfc_tensor_data(xv) : NULL;
+	for (int i = 0; xp && i < 3; i++)
+		xp[i] = 0.5 * i - 0.3;
+	if (n == 1)
+		tfc_session_run(s, NULL, 0, &x, &xv, 1, &dx, &out, 1, NULL, 0, NULL, st);
+	double worst = 1;
+	if (out) {
+		worst = 0;
+		for (int i = 0; i < 3; i++)
+			worst = fmax(worst, fabs(((double *)tfc_tensor_data(out))[i] -
+						 (2 * xp[i] + cos(xp[i]) + 1)));
+	}
+	ok(n == 1 && worst < 1e-12 && tfc_graph_operation_by_name(g, "gradients/grad_ys_2") &&
+	   tfc_graph_operation_by_name(g, "gradients/AddN"),
+	   "ys {x^2, sin x, x}: d/dx = 2x + cos x + 1 (err %.2g; grad_ys_0..2, AddN) %s", worst,
+	   tfc_status_message(st));
+	tfc_tensor_free(out);
+	tfc_tensor_free(xv);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -850,6 +885,7 @@ int main(void)
 	test_registry_coverage();
 	test_names();
 	test_stop_and_errors();
+	test_multiple_ys();
 	done_testing();
 	return exit_status();
 }

@@ -476,6 +476,36 @@ static void test_steps(void)
 	}
 }
 
+/* A double variable: the float hyperparameters are cast in the update's scope. */
+static void test_double_variable(void)
+{
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_shape s2 = tfc_shape_make(1, (int64_t[]){2});
+	tfc_initializer c = tfc_init_constant(3.0);
+	tfc_operation *w = tfc_get_variable(g, "w", &s2, TFC_DOUBLE, &c, st);
+	tfc_output loss = op2(g, "Sum", "loss", op1(g, "Square", NULL, tfc_variable_read(w), st),
+			      ivec(g, (int64_t[]){0}, 1, st), st);
+	tfc_optimizer *o = tfc_optimizer_momentum_new(0.1f, 0.5f, true);
+	tfc_operation *train = tfc_optimizer_minimize(o, g, loss, st);
+	tfc_operation *init = tfc_global_variables_initializer(g, st);
+	tfc_session *s = tfc_session_new(g, NULL, st);
+	target(s, NULL, NULL, 0, init, st);
+	for (int i = 0; i < 60; i++)
+		target(s, NULL, NULL, 0, train, st);
+	tfc_tensor *v = fetch(s, NULL, NULL, 0, tfc_variable_read(w), st);
+	double w0 = v ? ((double *)tfc_tensor_data(v))[0] : NAN;
+	ok(tfc_status_code(st) == TFC_OK && op_named(g, "Momentum/update_w/Cast") &&
+	   op_named(g, "Momentum/update_w/Cast_1") && fabs(w0) < 1e-6,
+	   "double variable, Nesterov Momentum: casts in Momentum/update_w/, w -> 0 (%.3g) %s", w0,
+	   tfc_status_message(st));
+	tfc_tensor_free(v);
+	tfc_session_free(s);
+	tfc_optimizer_free(o);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 /* ---- training to a stated result */
 
 /* Logistic regression on 200 points, labels from a true plane (seed 1). */
@@ -1046,6 +1076,7 @@ int main(void)
 	test_variables_and_initializers();
 	test_optimizer_names();
 	test_steps();
+	test_double_variable();
 	test_logistic_regression();
 	test_mlp();
 	test_convnet();
