@@ -409,6 +409,7 @@ const struct tfc__grad_def tfc__grad_array_defs[] = {
 	{"ReverseV2", reverse_v2_grad},
 	{"CheckNumerics", check_numerics_grad},
 	{"EnsureShape", reshape_passthrough},
+	{"ReadVariableOp", reshape_passthrough},
 	{"GatherV2", gather_grad},
 	{"BroadcastTo", broadcast_to_grad},
 	{"PreventGradient", prevent_gradient_grad},
@@ -425,5 +426,7 @@ const struct tfc__grad_def tfc__grad_array_defs[] = {
 	{"ConcatOffset", NULL},
 	{"InvertPermutation", NULL},
 	{"OneHot", NULL},
+	{"VarIsInitializedOp", NULL},
+	{"VariableShape", NULL},
 	{NULL, NULL},
 };

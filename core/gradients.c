@@ -59,6 +59,13 @@ const char *tfc_gradient_registry_name(int i)
 	return NULL;
 }
 
+/* TensorFlow's _IsBackpropagatable: floating tensors, and resource handles (a
+ * variable's gradient flows from ReadVariableOp to its handle). */
+static bool backprop_dtype(tfc_dtype t)
+{
+	return tfc__grad_dtype(t) || tfc_dtype_base(t) == TFC_RESOURCE;
+}
+
 static bool is_control_flow(const char *type)
 {
 	static const char *const cf[] = {"Switch", "RefSwitch", "Merge", "RefMerge", "Enter",
@@ -283,7 +290,7 @@ int tfc_gradients_ex(tfc_graph *g, const tfc_output *ys, int ny, const tfc_outpu
 		tfc_operation *op = g->ops[i];
 		for (int k = 0; k < op->n_inputs; k++) {
 			tfc_output in = op->inputs[k];
-			if (in.oper && tfc__grad_dtype(tfc_operation_output_type(in.oper, in.index)))
+			if (in.oper && backprop_dtype(tfc_operation_output_type(in.oper, in.index)))
 				cons_start[in.oper->id + 1]++;
 		}
 	}
@@ -297,7 +304,7 @@ int tfc_gradients_ex(tfc_graph *g, const tfc_output *ys, int ny, const tfc_outpu
 			for (int k = 0; k < op->n_inputs; k++) {
 				tfc_output in = op->inputs[k];
 				if (in.oper &&
-				    tfc__grad_dtype(tfc_operation_output_type(in.oper, in.index))) {
+				    backprop_dtype(tfc_operation_output_type(in.oper, in.index))) {
 					size_t p = in.oper->id;
 					cons[cons_start[p] + fill[p]++] = op;
 				}
@@ -429,7 +436,8 @@ int tfc_gradients_ex(tfc_graph *g, const tfc_output *ys, int ny, const tfc_outpu
 			b.n_ctl = 0;
 			b.coloc = NULL;
 			for (int i = 0; i < nin && tfc__ok(st); i++) {
-				if (!dx[i].oper || !op->inputs[i].oper)
+				if (!dx[i].oper || !op->inputs[i].oper ||
+				    tfc__gb_dtype(op->inputs[i]) == TFC_RESOURCE)
 					continue;
 				tfc_shape a = tfc__gb_static_shape(op->inputs[i]);
 				tfc_shape c = tfc__gb_static_shape(dx[i]);

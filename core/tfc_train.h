@@ -42,7 +42,9 @@ extern "C" {
  * .oper is NULL where x does not reach any y (TensorFlow's None). All arrays are
  * borrowed. Returns how many of xs are connected, or -1 with st set:
  * InvalidArgument for bad arguments (naming the tensor), NotFound for an op on the
- * path without a registered gradient, Unimplemented for control-flow ops on it. */
+ * path without a registered gradient, Unimplemented for control-flow ops on it.
+ * Gradients flow through floating tensors and resource handles: an x that is a
+ * VarHandleOp's handle gets the gradient of its ReadVariableOps' values. */
 int tfc_gradients(tfc_graph *g, const tfc_output *ys, int ny, const tfc_output *xs, int nx,
 		  const tfc_output *grad_ys, tfc_output *dxs, tfc_status *st);
 

@@ -506,6 +506,57 @@ static void test_double_variable(void)
 	tfc_status_free(st);
 }
 
+/* A resource variable (VarHandleOp, ReadVariableOp): the gradient reaches the
+ * handle through ReadVariableOp and feeds ResourceApplyGradientDescent. */
+static void test_resource_variable(void)
+{
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_op_desc *d = tfc_op_new(g, "VarHandleOp", "w");
+	tfc_shape s2 = tfc_shape_make(1, (int64_t[]){2});
+	tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+	tfc_op_set_attr_shape(d, "shape", &s2);
+	tfc_op_set_attr_string(d, "shared_name", "w", 1);
+	tfc_output h = {tfc_op_finish(d, st), 0};
+	tfc_output init_v = fconst(g, (const float[]){3.0f, -1.0f}, 1, (int64_t[]){2}, st);
+	tfc_output init = op2(g, "AssignVariableOp", "w/Assign", h, init_v, st);
+	tfc_output r = NONE;
+	if (tfc_status_code(st) == TFC_OK) {
+		d = tfc_op_new(g, "ReadVariableOp", "w/Read/ReadVariableOp");
+		tfc_op_add_input(d, h);
+		tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+		r = (tfc_output){tfc_op_finish(d, st), 0};
+	}
+	tfc_output loss = op2(g, "Sum", "loss", op1(g, "Square", NULL, r, st),
+			      ivec(g, (int64_t[]){0}, 1, st), st);
+	tfc_output dh;
+	int n = tfc_gradients(g, &loss, 1, &h, 1, NULL, &dh, st);
+	tfc_output lr = {t_const_f(g, "lr", 0.25f, st), 0};
+	tfc_operation *apply = NULL;
+	if (tfc_status_code(st) == TFC_OK) {
+		d = tfc_op_new(g, "ResourceApplyGradientDescent", "apply");
+		tfc_op_add_input(d, h);
+		tfc_op_add_input(d, lr);
+		tfc_op_add_input(d, dh);
+		apply = tfc_op_finish(d, st);
+	}
+	tfc_session *s = tfc_session_new(g, NULL, st);
+	target(s, NULL, NULL, 0, init.oper, st);
+	tfc_tensor *gv = fetch(s, NULL, NULL, 0, dh, st);
+	target(s, NULL, NULL, 0, apply, st);
+	tfc_tensor *wv = fetch(s, NULL, NULL, 0, r, st);
+	ok(n == 1 && gv && wv && ((float *)tfc_tensor_data(gv))[0] == 6.0f &&
+	   ((float *)tfc_tensor_data(gv))[1] == -2.0f && ((float *)tfc_tensor_data(wv))[0] == 1.5f &&
+	   ((float *)tfc_tensor_data(wv))[1] == -0.5f,
+	   "resource variable: d/dw sum(w^2) through ReadVariableOp = 2w, one ResourceApply step %s",
+	   tfc_status_message(st));
+	tfc_tensor_free(gv);
+	tfc_tensor_free(wv);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 /* ---- training to a stated result */
 
 /* Logistic regression on 200 points, labels from a true plane (seed 1). */
@@ -1077,6 +1128,7 @@ int main(void)
 	test_optimizer_names();
 	test_steps();
 	test_double_variable();
+	test_resource_variable();
 	test_logistic_regression();
 	test_mlp();
 	test_convnet();
