@@ -138,9 +138,14 @@ extern const struct tfc__grad_def tfc__grad_array_defs[];
 tfc_operation *tfc__variable_full(tfc_graph *g, const char *full, const tfc_shape *shape,
 				  tfc_dtype dtype, const tfc_initializer *init, bool trainable,
 				  const tfc_operation *coloc, tfc_status *st);
-/* tf.Variable(python scalar) colocated with coloc: "<name>/initial_value" Const. */
+/* The same, a ResourceVariable (VarHandleOp) when resource. */
+tfc_operation *tfc__variable_full_r(tfc_graph *g, const char *full, const tfc_shape *shape,
+				    tfc_dtype dtype, const tfc_initializer *init, bool trainable,
+				    const tfc_operation *coloc, bool resource, tfc_status *st);
+/* tf.Variable(python scalar) colocated with coloc: "<name>/initial_value" Const (in
+ * "<name>/Initializer/" for a resource variable). */
 tfc_operation *tfc__variable_scalar(tfc_graph *g, const char *name, tfc_dtype dtype, double v,
-				   const tfc_operation *coloc, tfc_status *st);
+				   const tfc_operation *coloc, bool resource, tfc_status *st);
 
 /* graph.c: tf.Graph.unique_name on a full name (caller frees). */
 char *tfc__graph_unique_full(tfc_graph *g, const char *full, bool mark);

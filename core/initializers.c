@@ -209,9 +209,61 @@ static tfc_operation *make_variable(struct tfc__gb *b, const char *full, const t
 	return tfc__gb_ok(b) ? var : NULL;
 }
 
+/* ResourceVariable: VarHandleOp `full` (shared_name = full), then in "full/":
+ * IsInitialized/VarIsInitializedOp, the AssignVariableOp "Assign" (not colocated, as
+ * TensorFlow makes it with ignore_existing) and Read/ReadVariableOp. */
+static tfc_operation *make_resource_variable(struct tfc__gb *b, const char *full,
+					     const tfc_shape *shape, tfc_dtype dtype,
+					     tfc_output value, bool trainable)
+{
+	tfc_op_desc *d = tfc__gb_new_exact(b, "VarHandleOp", full);
+	if (d) {
+		tfc_op_set_attr_shape(d, "shape", shape);
+		tfc_op_set_attr_type(d, "dtype", dtype);
+		tfc_op_set_attr_string(d, "shared_name", full, strlen(full));
+	}
+	tfc_operation *var = tfc__gb_finish_op(b, d);
+	if (!var)
+		return NULL;
+	const char *saved_name = b->coloc_name;
+	const tfc_operation *saved = b->coloc;
+	b->coloc_name = NULL;
+	char *sc = tfc__asprintf("%s/", full);
+	tfc_graph_push_name_scope(b->g, sc);
+	free(sc);
+	tfc_graph_push_name_scope(b->g, "IsInitialized");
+	tfc__gb_op1(b, "VarIsInitializedOp", "VarIsInitializedOp", (tfc_output){var, 0});
+	tfc_graph_pop_name_scope(b->g);
+	b->coloc = NULL;
+	tfc__gb_op2(b, "AssignVariableOp", "Assign", (tfc_output){var, 0}, value);
+	b->coloc = saved;
+	tfc_graph_push_name_scope(b->g, "Read");
+	d = tfc__gb_new(b, "ReadVariableOp", "ReadVariableOp");
+	tfc__gb_input(b, d, (tfc_output){var, 0});
+	if (d)
+		tfc_op_set_attr_type(d, "dtype", dtype);
+	tfc__gb_finish(b, d);
+	tfc_graph_pop_name_scope(b->g);
+	tfc_graph_pop_name_scope(b->g);
+	b->coloc_name = saved_name;
+	if (!tfc__gb_ok(b))
+		return NULL;
+	tfc_graph_add_to_collection(b->g, TFC_GLOBAL_VARIABLES, var, b->st);
+	if (trainable)
+		tfc_graph_add_to_collection(b->g, TFC_TRAINABLE_VARIABLES, var, b->st);
+	return tfc__gb_ok(b) ? var : NULL;
+}
+
 tfc_operation *tfc__variable_full(tfc_graph *g, const char *full, const tfc_shape *shape,
 				  tfc_dtype dtype, const tfc_initializer *init, bool trainable,
 				  const tfc_operation *coloc, tfc_status *st)
+{
+	return tfc__variable_full_r(g, full, shape, dtype, init, trainable, coloc, false, st);
+}
+
+tfc_operation *tfc__variable_full_r(tfc_graph *g, const char *full, const tfc_shape *shape,
+				    tfc_dtype dtype, const tfc_initializer *init, bool trainable,
+				    const tfc_operation *coloc, bool resource, tfc_status *st)
 {
 	if (!tfc__ok(st))
 		return NULL;
@@ -228,12 +280,32 @@ tfc_operation *tfc__variable_full(tfc_graph *g, const char *full, const tfc_shap
 	tfc_output v = init_value(&b, init, shape, dtype);
 	tfc_graph_pop_name_scope(g);
 	tfc_graph_pop_name_scope(g);
+	if (resource)
+		return make_resource_variable(&b, full, shape, dtype, v, trainable);
 	return make_variable(&b, full, shape, dtype, v, trainable);
+}
+
+static tfc_operation *get_variable(tfc_graph *g, const char *name, const tfc_shape *shape,
+				   tfc_dtype dtype, const tfc_initializer *init, bool trainable,
+				   bool resource, tfc_status *st);
+
+tfc_operation *tfc_get_resource_variable(tfc_graph *g, const char *name, const tfc_shape *shape,
+					 tfc_dtype dtype, const tfc_initializer *init,
+					 bool trainable, tfc_status *st)
+{
+	return get_variable(g, name, shape, dtype, init, trainable, true, st);
 }
 
 tfc_operation *tfc_get_variable_ex(tfc_graph *g, const char *name, const tfc_shape *shape,
 			       tfc_dtype dtype, const tfc_initializer *init, bool trainable,
 			       tfc_status *st)
+{
+	return get_variable(g, name, shape, dtype, init, trainable, false, st);
+}
+
+static tfc_operation *get_variable(tfc_graph *g, const char *name, const tfc_shape *shape,
+				   tfc_dtype dtype, const tfc_initializer *init, bool trainable,
+				   bool resource, tfc_status *st)
 {
 	if (!tfc__ok(st))
 		return NULL;
@@ -255,7 +327,8 @@ tfc_operation *tfc_get_variable_ex(tfc_graph *g, const char *name, const tfc_sha
 		return NULL;
 	}
 	free(tfc__graph_unique_full(g, full, true));
-	tfc_operation *v = tfc__variable_full(g, full, shape, dtype, init, trainable, NULL, st);
+	tfc_operation *v = tfc__variable_full_r(g, full, shape, dtype, init, trainable, NULL,
+						resource, st);
 	free(full);
 	return v;
 }
@@ -294,17 +367,23 @@ tfc_operation *tfc_variable_from_value(tfc_graph *g, const char *name, tfc_outpu
 }
 
 tfc_operation *tfc__variable_scalar(tfc_graph *g, const char *name, tfc_dtype dtype, double v,
-				   const tfc_operation *coloc, tfc_status *st)
+				   const tfc_operation *coloc, bool resource, tfc_status *st)
 {
 	if (!tfc__ok(st))
 		return NULL;
 	const char *sc = tfc_graph_push_name_scope(g, name);
 	char *full = tfc__strdup(sc);
 	struct tfc__gb b = {.g = g, .st = st, .coloc = coloc};
+	/* a resource variable converts its value inside "Initializer" */
+	if (resource)
+		tfc_graph_push_name_scope(g, "Initializer");
 	tfc_output iv = tfc__gb_const_scalar(&b, "initial_value", dtype, v);
+	if (resource)
+		tfc_graph_pop_name_scope(g);
 	tfc_graph_pop_name_scope(g);
 	tfc_shape s = tfc_shape_scalar();
-	tfc_operation *var = make_variable(&b, full, &s, dtype, iv, false);
+	tfc_operation *var = resource ? make_resource_variable(&b, full, &s, dtype, iv, false)
+				      : make_variable(&b, full, &s, dtype, iv, false);
 	free(full);
 	return var;
 }
@@ -321,6 +400,8 @@ static tfc_operation *by_suffix(const tfc_operation *var, const char *suffix)
 
 tfc_output tfc_variable_read(const tfc_operation *var)
 {
+	if (var && strcmp(var->type, "VarHandleOp") == 0)
+		return (tfc_output){by_suffix(var, "Read/ReadVariableOp"), 0};
 	return (tfc_output){by_suffix(var, "read"), 0};
 }
 

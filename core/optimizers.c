@@ -124,10 +124,37 @@ tfc_operation *tfc_optimizer_get_slot(const tfc_optimizer *o, const tfc_operatio
 	return NULL;
 }
 
+static bool is_resource(const tfc_operation *op)
+{
+	return op && strcmp(op->type, "VarHandleOp") == 0;
+}
+
 static bool is_variable(const tfc_operation *op)
 {
-	return op && (strcmp(op->type, "VariableV2") == 0 || strcmp(op->type, "Variable") == 0) &&
-	       op->n_outputs == 1 && tfc_dtype_is_ref(tfc_operation_output_type(op, 0));
+	return op && (((strcmp(op->type, "VariableV2") == 0 || strcmp(op->type, "Variable") == 0) &&
+		       op->n_outputs == 1 && tfc_dtype_is_ref(tfc_operation_output_type(op, 0))) ||
+		      is_resource(op));
+}
+
+/* The variable's value dtype and shape (a VarHandleOp's from its attrs). */
+static tfc_dtype var_dtype(const tfc_operation *op)
+{
+	if (!is_resource(op))
+		return tfc_dtype_base(tfc_operation_output_type(op, 0));
+	tfc_status *st = tfc_status_new();
+	tfc_dtype t = tfc_operation_get_attr_type(op, "dtype", st);
+	tfc_status_free(st);
+	return t;
+}
+
+static tfc_shape var_shape(const tfc_operation *op)
+{
+	if (!is_resource(op))
+		return tfc_operation_output_shape(op, 0);
+	tfc_status *st = tfc_status_new();
+	tfc_shape s = tfc_operation_get_attr_shape(op, "shape", st);
+	tfc_status_free(st);
+	return s;
 }
 
 /* ---- compute_gradients */
@@ -164,7 +191,7 @@ int tfc_optimizer_compute_gradients(tfc_optimizer *o, tfc_graph *g, tfc_output l
 	for (int i = 0; i < n_vars; i++) {
 		if (!is_variable(vl[i])) {
 			tfc_status_set(st, TFC_INVALID_ARGUMENT,
-				       "compute_gradients: '%s' is not a variable (VariableV2)",
+				       "compute_gradients: '%s' is not a variable (VariableV2, VarHandleOp)",
 				       vl[i] ? vl[i]->name : "(null)");
 			goto cleanup;
 		}
@@ -208,9 +235,9 @@ static tfc_operation *make_slot(tfc_optimizer *o, tfc_graph *g, tfc_operation *v
 	char *req = tfc__asprintf("%s/%s", var->name, o->name);
 	char *full = tfc__graph_unique_full(g, req, true);
 	free(req);
-	tfc_shape s = tfc_operation_output_shape(var, 0);
-	tfc_operation *slot = tfc__variable_full(g, full, &s, tfc_dtype_base(
-		tfc_operation_output_type(var, 0)), init, false, var, st);
+	tfc_shape s = var_shape(var);
+	tfc_operation *slot = tfc__variable_full_r(g, full, &s, var_dtype(var), init, false, var,
+						   is_resource(var), st);
 	free(full);
 	if (slot)
 		add_slot(o, var, slot_name, slot);
@@ -227,8 +254,9 @@ static void create_slots(tfc_optimizer *o, tfc_graph *g, tfc_operation **vars, i
 		for (int i = 1; i < n; i++)
 			if (strcmp(vars[i]->name, first->name) < 0)
 				first = vars[i];
-		o->beta1_power = tfc__variable_scalar(g, "beta1_power", TFC_FLOAT, o->p1, first, st);
-		o->beta2_power = tfc__variable_scalar(g, "beta2_power", TFC_FLOAT, o->p2, first, st);
+		bool r = is_resource(first);
+		o->beta1_power = tfc__variable_scalar(g, "beta1_power", TFC_FLOAT, o->p1, first, r, st);
+		o->beta2_power = tfc__variable_scalar(g, "beta2_power", TFC_FLOAT, o->p2, first, r, st);
 		free(o->beta1_name);
 		free(o->beta2_name);
 		o->beta1_name = o->beta1_power ? tfc__strdup(o->beta1_power->name) : NULL;
@@ -265,7 +293,8 @@ static void create_slots(tfc_optimizer *o, tfc_graph *g, tfc_operation **vars, i
 static tfc_operation *update_op(tfc_optimizer *o, struct tfc__gb *b, tfc_operation *var,
 				tfc_output grad, const tfc_output *hp)
 {
-	tfc_dtype dt = tfc_dtype_base(tfc_operation_output_type(var, 0));
+	tfc_dtype dt = var_dtype(var);
+	bool res = is_resource(var);
 	char *sc = tfc__asprintf("update_%s", var->name);
 	if (!tfc__gb_push_scope(b, sc)) {
 		free(sc);
@@ -277,7 +306,8 @@ static tfc_operation *update_op(tfc_optimizer *o, struct tfc__gb *b, tfc_operati
 	tfc_op_desc *d = NULL;
 	switch (o->kind) {
 	case OPT_GD:
-		d = tfc__gb_new(b, "ApplyGradientDescent", "ApplyGradientDescent");
+		d = tfc__gb_new(b, res ? "ResourceApplyGradientDescent" : "ApplyGradientDescent",
+				res ? "ResourceApplyGradientDescent" : "ApplyGradientDescent");
 		tfc__gb_input(b, d, v);
 		tfc__gb_input(b, d, tfc__gb_cast(b, "Cast", hp[0], dt));
 		tfc__gb_input(b, d, grad);
@@ -286,7 +316,8 @@ static tfc_operation *update_op(tfc_optimizer *o, struct tfc__gb *b, tfc_operati
 		tfc_output acc = {tfc_optimizer_get_slot(o, var, "momentum"), 0};
 		tfc_output lr = tfc__gb_cast(b, "Cast", hp[0], dt);
 		tfc_output mom = tfc__gb_cast(b, "Cast", hp[1], dt);
-		d = tfc__gb_new(b, "ApplyMomentum", "ApplyMomentum");
+		d = tfc__gb_new(b, res ? "ResourceApplyMomentum" : "ApplyMomentum",
+				res ? "ResourceApplyMomentum" : "ApplyMomentum");
 		tfc__gb_input(b, d, v);
 		tfc__gb_input(b, d, acc);
 		tfc__gb_input(b, d, lr);
@@ -299,7 +330,8 @@ static tfc_operation *update_op(tfc_optimizer *o, struct tfc__gb *b, tfc_operati
 	case OPT_ADAGRAD: {
 		tfc_output acc = {tfc_optimizer_get_slot(o, var, "accumulator"), 0};
 		tfc_output lr = tfc__gb_cast(b, "Cast", hp[0], dt);
-		d = tfc__gb_new(b, "ApplyAdagrad", "ApplyAdagrad");
+		d = tfc__gb_new(b, res ? "ResourceApplyAdagrad" : "ApplyAdagrad",
+				res ? "ResourceApplyAdagrad" : "ApplyAdagrad");
 		tfc__gb_input(b, d, v);
 		tfc__gb_input(b, d, acc);
 		tfc__gb_input(b, d, lr);
@@ -311,9 +343,50 @@ static tfc_operation *update_op(tfc_optimizer *o, struct tfc__gb *b, tfc_operati
 		tfc_output vv = {tfc_optimizer_get_slot(o, var, "v"), 0};
 		tfc_output in[6] = {tfc_variable_read(o->beta1_power), tfc_variable_read(o->beta2_power),
 				    hp[0], hp[1], hp[2], hp[3]};
+		char *apply_full = NULL;
+		if (is_resource(o->beta1_power)) {
+			/* math_ops.cast of a resource variable of the same dtype returns it and
+			 * the op reads it inside its own scope ("ResourceApplyAdam/ReadVariableOp",
+			 * "_1"); to another dtype it is read inside the Cast's scope */
+			const char *psc = NULL;
+			if (dt == TFC_FLOAT &&
+			    (psc = tfc__gb_push_scope(b, res ? "ResourceApplyAdam" : "ApplyAdam")))
+				apply_full = tfc__strdup(psc);
+			for (int k = 0; k < 2 && (dt != TFC_FLOAT || apply_full); k++) {
+				tfc_operation *p = k ? o->beta2_power : o->beta1_power;
+				char *cast_full = NULL;
+				if (dt != TFC_FLOAT) {
+					const char *csc = tfc__gb_push_scope(b, "Cast");
+					if (!csc)
+						break;
+					cast_full = tfc__strdup(csc);
+				}
+				tfc_op_desc *rd = tfc__gb_new(b, "ReadVariableOp", "ReadVariableOp");
+				tfc__gb_input(b, rd, (tfc_output){p, 0});
+				if (rd)
+					tfc_op_set_attr_type(rd, "dtype", TFC_FLOAT);
+				in[k] = tfc__gb_finish(b, rd);
+				if (cast_full) {
+					tfc__gb_pop_scope(b);
+					rd = tfc__gb_new_exact(b, "Cast", cast_full);
+					tfc__gb_input(b, rd, in[k]);
+					if (rd)
+						tfc_op_set_attr_type(rd, "DstT", dt);
+					in[k] = tfc__gb_finish(b, rd);
+					free(cast_full);
+				}
+			}
+			if (apply_full)
+				tfc__gb_pop_scope(b);
+		}
 		for (int i = 0; i < 6; i++)
 			in[i] = tfc__gb_cast(b, "Cast", in[i], dt);
-		d = tfc__gb_new(b, "ApplyAdam", "ApplyAdam");
+		if (apply_full)
+			d = tfc__gb_new_exact(b, res ? "ResourceApplyAdam" : "ApplyAdam", apply_full);
+		else
+			d = tfc__gb_new(b, res ? "ResourceApplyAdam" : "ApplyAdam",
+					res ? "ResourceApplyAdam" : "ApplyAdam");
+		free(apply_full);
 		tfc__gb_input(b, d, v);
 		tfc__gb_input(b, d, m);
 		tfc__gb_input(b, d, vv);
@@ -328,7 +401,8 @@ static tfc_operation *update_op(tfc_optimizer *o, struct tfc__gb *b, tfc_operati
 		tfc_output in[4];
 		for (int i = 0; i < 4; i++)
 			in[i] = tfc__gb_cast(b, "Cast", hp[i], dt);
-		d = tfc__gb_new(b, "ApplyRMSProp", "ApplyRMSProp");
+		d = tfc__gb_new(b, res ? "ResourceApplyRMSProp" : "ApplyRMSProp",
+				res ? "ResourceApplyRMSProp" : "ApplyRMSProp");
 		tfc__gb_input(b, d, v);
 		tfc__gb_input(b, d, ms);
 		tfc__gb_input(b, d, mom);
@@ -375,13 +449,13 @@ tfc_operation *tfc_optimizer_apply_gradients(tfc_optimizer *o, tfc_graph *g,
 	for (int i = 0; i < n; i++) {
 		if (!is_variable(vars[i])) {
 			tfc_status_set(st, TFC_INVALID_ARGUMENT,
-				       "apply_gradients: '%s' is not a variable (VariableV2)",
+				       "apply_gradients: '%s' is not a variable (VariableV2, VarHandleOp)",
 				       vars[i] ? vars[i]->name : "(null)");
 			goto cleanup;
 		}
 		if (!grads[i].oper)
 			continue;
-		tfc_dtype vt = tfc_dtype_base(tfc_operation_output_type(vars[i], 0));
+		tfc_dtype vt = var_dtype(vars[i]);
 		if (tfc__gb_dtype(grads[i]) != vt || !tfc__grad_dtype(vt)) {
 			tfc_status_set(st, TFC_INVALID_ARGUMENT,
 				       "apply_gradients: gradient '%s:%d' (%s) does not match variable "
@@ -444,6 +518,18 @@ tfc_operation *tfc_optimizer_apply_gradients(tfc_optimizer *o, tfc_graph *g,
 		b.coloc = o->beta1_power;
 		for (int k = 0; k < 2; k++) {
 			tfc_operation *p = k ? o->beta2_power : o->beta1_power;
+			if (is_resource(p)) {
+				/* beta_power * beta reads the variable; assign is AssignVariableOp */
+				tfc_op_desc *d = tfc__gb_new(&b, "ReadVariableOp", "ReadVariableOp");
+				tfc__gb_input(&b, d, (tfc_output){p, 0});
+				if (d)
+					tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
+				tfc_output rv = tfc__gb_finish(&b, d);
+				tfc_output m = tfc__gb_op2(&b, "Mul", "mul", rv, hp[1 + k]);
+				updates[nu++] = tfc__gb_op2(&b, "AssignVariableOp", "AssignVariableOp",
+							    (tfc_output){p, 0}, m).oper;
+				continue;
+			}
 			tfc_output m = tfc__gb_op2(&b, "Mul", "mul", tfc_variable_read(p), hp[1 + k]);
 			tfc_op_desc *d = tfc__gb_new(&b, "Assign", "Assign");
 			tfc__gb_input(&b, d, (tfc_output){p, 0});

@@ -116,11 +116,20 @@ tfc_operation *tfc_get_variable(tfc_graph *g, const char *name, const tfc_shape 
 tfc_operation *tfc_get_variable_ex(tfc_graph *g, const char *name, const tfc_shape *shape,
 			       tfc_dtype dtype, const tfc_initializer *init, bool trainable,
 			       tfc_status *st);
+/* tf.get_variable(..., use_resource=True): a VarHandleOp `name` (shared_name the
+ * same), "<name>/Initializer/...", "<name>/IsInitialized/VarIsInitializedOp", the
+ * AssignVariableOp "<name>/Assign" and "<name>/Read/ReadVariableOp" (what
+ * tfc_variable_read returns); collections as above. Optimizers update it with the
+ * ResourceApply* ops and give it resource slots. */
+tfc_operation *tfc_get_resource_variable(tfc_graph *g, const char *name, const tfc_shape *shape,
+					 tfc_dtype dtype, const tfc_initializer *init,
+					 bool trainable, tfc_status *st);
 /* tf.Variable(initial_value, name=name): the variable takes the value's dtype and
  * shape; its ops are "<name>" (uniquified), "<name>/Assign", "<name>/read". */
 tfc_operation *tfc_variable_from_value(tfc_graph *g, const char *name, tfc_output initial_value,
 				       bool trainable, tfc_status *st);
-/* "<var>/read:0" ({NULL, 0} if var was not made here). */
+/* "<var>/read:0", or "<var>/Read/ReadVariableOp:0" for a resource variable ({NULL, 0}
+ * if var was not made here). */
 tfc_output tfc_variable_read(const tfc_operation *var);
 /* "<var>/Assign", the variable's initializer op (NULL if none). */
 tfc_operation *tfc_variable_initializer(const tfc_operation *var);

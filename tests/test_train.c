@@ -557,6 +557,63 @@ static void test_resource_variable(void)
 	tfc_status_free(st);
 }
 
+/* Resource variables through every optimizer: ResourceApply* updates, resource
+ * slots named as TensorFlow names them, and the quadratic minimized. */
+static void test_resource_optimizers(void)
+{
+	static const float target_v[3] = {1.5f, -2.0f, 0.25f};
+	static const char *const names[5][6] = {
+		{"GradientDescent/update_w/ResourceApplyGradientDescent", NULL},
+		{"w/Momentum", "w/Momentum/Read/ReadVariableOp", "Momentum/update_w/ResourceApplyMomentum",
+		 NULL},
+		{"w/Adagrad", "w/Adagrad/Initializer/Const", "Adagrad/update_w/ResourceApplyAdagrad", NULL},
+		{"beta1_power/Initializer/initial_value", "w/Adam_1", "Adam/update_w/ResourceApplyAdam",
+		 "Adam/update_w/ResourceApplyAdam/ReadVariableOp_1", "Adam/AssignVariableOp_1", NULL},
+		{"w/RMSProp/Initializer/ones", "w/RMSProp_1", "RMSProp/update_w/ResourceApplyRMSProp", NULL},
+	};
+	const int steps[5] = {100, 300, 300, 300, 300};
+	for (int k = 0; k < 5; k++) {
+		tfc_status *st = tfc_status_new();
+		tfc_graph *g = tfc_graph_new();
+		tfc_shape s3 = tfc_shape_make(1, (int64_t[]){3});
+		tfc_initializer z = tfc_init_zeros();
+		tfc_operation *w = tfc_get_resource_variable(g, "w", &s3, TFC_FLOAT, &z, true, st);
+		tfc_output t = fconst(g, target_v, 1, (int64_t[]){3}, st);
+		tfc_output d = op2(g, "Sub", NULL, tfc_variable_read(w), t, st);
+		tfc_output loss = op2(g, "Sum", "loss", op1(g, "Square", NULL, d, st),
+				      ivec(g, (int64_t[]){0}, 1, st), st);
+		tfc_optimizer *o = make_opt(k);
+		tfc_operation *train = tfc_optimizer_minimize(o, g, loss, st);
+		int missing = 0;
+		for (int i = 0; names[k][i]; i++)
+			if (!op_named(g, names[k][i])) {
+				diag("missing %s", names[k][i]);
+				missing++;
+			}
+		tfc_operation *wop = op_named(g, "w");
+		ok(train && missing == 0 && wop && strcmp(tfc_operation_type(wop), "VarHandleOp") == 0 &&
+		   op_named(g, "w/IsInitialized/VarIsInitializedOp") &&
+		   strcmp(tfc_operation_type(op_named(g, "w/Assign")), "AssignVariableOp") == 0,
+		   "resource variable, %s: ResourceApply update and slots named as TensorFlow does %s",
+		   expects[k].opt, tfc_status_message(st));
+		tfc_operation *init = tfc_global_variables_initializer(g, st);
+		tfc_session *s = tfc_session_new(g, NULL, st);
+		target(s, NULL, NULL, 0, init, st);
+		for (int i = 0; i < steps[k]; i++)
+			target(s, NULL, NULL, 0, train, st);
+		double err = 0;
+		for (int i = 0; i < 3; i++)
+			err = fmax(err, fabs(fget(s, tfc_variable_read(w), i, st) - target_v[i]));
+		ok(tfc_status_code(st) == TFC_OK && err < 2e-2,
+		   "resource variable, %s: the minimum reached (err %.2g) %s", expects[k].opt, err,
+		   tfc_status_message(st));
+		tfc_session_free(s);
+		tfc_optimizer_free(o);
+		tfc_graph_free(g);
+		tfc_status_free(st);
+	}
+}
+
 /* ---- training to a stated result */
 
 /* Logistic regression on 200 points, labels from a true plane (seed 1). */
@@ -1129,6 +1186,7 @@ int main(void)
 	test_steps();
 	test_double_variable();
 	test_resource_variable();
+	test_resource_optimizers();
 	test_logistic_regression();
 	test_mlp();
 	test_convnet();
