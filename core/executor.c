@@ -55,6 +55,10 @@ struct tfc__executable {
 	int n_fetches;
 	int *fetch_feed; /* per fetch: the feed that answers it, or -1 */
 	int n_roots, *roots;
+	/* The scratch of the last traced step, for the next one; NULL before the first
+	 * and while a traced step holds it. Taken and given back by atomic exchange, so
+	 * concurrent traced steps each have their own (no lock). */
+	_Atomic(struct tfc__trace_scratch *) scratch;
 };
 
 /* ---- build */
@@ -66,10 +70,31 @@ static bool is_placeholder(const tfc_operation *op)
 	return !strcmp(op->type, "Placeholder") || !strcmp(op->type, "PlaceholderV2");
 }
 
+static void scratch_free(struct tfc__trace_scratch *sc)
+{
+	if (!sc)
+		return;
+	free(sc->stats);
+	free(sc->out_buf);
+	tfc__arena_free(&sc->arena);
+	free(sc);
+}
+
+void tfc__run_trace_done(struct tfc__executable *x, struct tfc__run_trace *t)
+{
+	struct tfc__trace_scratch *sc = t->scratch, *none = NULL;
+	t->scratch = NULL;
+	t->stats = NULL;
+	t->out_buf = NULL;
+	if (sc && !atomic_compare_exchange_strong(&x->scratch, &none, sc))
+		scratch_free(sc);
+}
+
 void tfc__executable_free(struct tfc__executable *x)
 {
 	if (!x)
 		return;
+	scratch_free(atomic_load(&x->scratch));
 	for (int i = 0; i < x->n_nodes; i++) {
 		struct xnode *n = &x->nodes[i];
 		if (n->k && n->k->destroy && n->state && !n->shared_state)
@@ -103,7 +128,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		node_of[i] = -1;
 	tfc_operation **stack = tfc__malloc((n_ops + 1) * sizeof(*stack));
 	struct tfc__executable *x = tfc__calloc(1, sizeof(*x));
-	int *order = NULL, *pending = NULL;
+	int *order = NULL, *pending = NULL, *placed = NULL;
 	bool ok = false;
 
 	for (int i = 0; i < n_feeds; i++) {
@@ -159,6 +184,9 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 	}
 	x->n_nodes = n;
 	x->nodes = tfc__calloc((size_t)n + 1, sizeof(struct xnode));
+	placed = tfc__malloc(((size_t)n + 1) * sizeof(int));
+	if (!tfc__place(s, ops_of, n, placed, st))
+		goto out;
 	/* Nodes, kernels and input slots. */
 	int slots = 0, outs = 0;
 	for (int i = 0; i < n; i++) {
@@ -171,7 +199,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		xn->n_out = op->n_outputs;
 		xn->out_base = outs;
 		outs += op->n_outputs;
-		xn->device = 0; /* placement arrives with the devices issue */
+		xn->device = placed[i];
 		if (!op->def) {
 			tfc_status_set(st, TFC_NOT_FOUND,
 				       "Op type not registered '%s' in binary running tfc.\n\t [[{{node %s}}]]",
@@ -188,11 +216,13 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 				       sh.rank > 0 ? " and shape " : "", sh.rank > 0 ? shape : "", op->name);
 			goto out;
 		}
-		xn->k = tfc_kernel_lookup(op->type, "CPU");
+		struct tfc__device_spec ds;
+		tfc__device_parse(s->devices[xn->device], &ds);
+		xn->k = tfc_kernel_lookup(op->type, ds.type);
 		if (!xn->k) {
 			tfc_status_set(st, TFC_UNIMPLEMENTED,
-				       "No OpKernel was registered to support Op '%s' used by {{node %s}} on CPU",
-				       op->type, op->name);
+				       "No OpKernel was registered to support Op '%s' used by {{node %s}} on %s",
+				       op->type, op->name, ds.type);
 			goto out;
 		}
 		/* A stateful kernel (a random generator, say) keeps one state per session
@@ -342,6 +372,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 	ok = true;
 	tfc_status_set(st, TFC_OK, NULL);
 out:
+	free(placed);
 	free(order);
 	free(pending);
 	free(ops_of);
@@ -742,8 +773,18 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 		int64_t mono = now_ns();
 		trace->real_minus_mono_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - mono;
 		trace->step_start_ns = mono;
-		trace->stats = tfc__calloc((size_t)x->n_nodes + 1, sizeof(*trace->stats));
-		trace->out_buf = tfc__calloc((size_t)x->n_outs + 1, sizeof(*trace->out_buf));
+		struct tfc__trace_scratch *sc = atomic_exchange(&x->scratch, NULL);
+		if (sc) {
+			memset(sc->stats, 0, ((size_t)x->n_nodes + 1) * sizeof(*sc->stats));
+			memset(sc->out_buf, 0, ((size_t)x->n_outs + 1) * sizeof(*sc->out_buf));
+		} else {
+			sc = tfc__calloc(1, sizeof(*sc));
+			sc->stats = tfc__calloc((size_t)x->n_nodes + 1, sizeof(*sc->stats));
+			sc->out_buf = tfc__calloc((size_t)x->n_outs + 1, sizeof(*sc->out_buf));
+		}
+		trace->scratch = sc;
+		trace->stats = sc->stats;
+		trace->out_buf = sc->out_buf;
 		for (int i = 0; i < x->n_roots; i++)
 			trace->stats[x->roots[i]].sched_ns = mono;
 		sp.trace = trace;

@@ -48,17 +48,29 @@ void tfc__status_prefix(tfc_status *st, const char *fmt, ...) __attribute__((for
 /* ---- arena (arena.c): many small allocations released at once */
 
 struct tfc__arena {
-	char *chunk; /* the newest chunk; each starts with a link to the one before */
-	size_t used, cap;
+	struct tfc__arena_chunk *head; /* every chunk, in the order they are used */
+	struct tfc__arena_chunk *cur;  /* the one allocations come from; NULL before the first */
+	size_t used;        /* bytes of cur in use */
 };
-/* n bytes, 16-aligned, valid until tfc__arena_free. Aborts on out of memory. */
+/* n bytes, 16-aligned, valid until tfc__arena_reset or _free. Aborts on out of memory. */
 void *tfc__arena_alloc(struct tfc__arena *a, size_t n);
 void *tfc__arena_calloc(struct tfc__arena *a, size_t n, size_t size);
-/* Releases every allocation; the arena may be used again. */
+/* Forgets every allocation but keeps the memory for the next ones. */
+void tfc__arena_reset(struct tfc__arena *a);
+/* Releases everything; the arena may be used again. */
 void tfc__arena_free(struct tfc__arena *a);
+/* True when the arena holds no memory. */
+bool tfc__arena_empty(const struct tfc__arena *a);
 /* A protobuf-c allocator drawing from a (borrowed): messages unpacked with it are
  * released by tfc__arena_free, never by protobuf_c_message_free_unpacked. */
 ProtobufCAllocator tfc__arena_allocator(struct tfc__arena *a);
+
+/* ---- serializing (pb_pack.c) */
+
+/* m serialized exactly as protobuf_c_message_pack would, in one pass; size_hint is
+ * a first guess of the size (0: small). Returns a new buffer (caller frees) and its
+ * length in *len. */
+uint8_t *tfc__pb_pack(const ProtobufCMessage *m, size_t size_hint, size_t *len);
 
 /* ---- string map: open addressing, keys owned by the map, values are void * */
 

@@ -11,6 +11,8 @@ libtfcbase_la_SOURCES = \
 	core/status.c \
 	core/strmap.c \
 	core/arena.c \
+	core/pb_pack.c \
+	core/placer.c \
 	core/dtype.c \
 	core/shape.c \
 	core/tensor.c \

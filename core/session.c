@@ -458,6 +458,5 @@ void tfc_session_run(tfc_session *s, const void *run_options, size_t run_options
 			*run_metadata = b;
 		}
 	}
-	free(trace.stats);
-	free(trace.out_buf);
+	tfc__run_trace_done(x, &trace);
 }

@@ -50,6 +50,12 @@ struct tfc_session {
  * stream. Call before the first run. */
 void tfc__session_use_async_test_device(struct tfc_session *s);
 
+/* Places nodes ops[0..n) on the session's devices (core/placer.c): dev[i] gets an
+ * index into s->devices. False with st set (InvalidArgument naming the node) when a
+ * request cannot be met. */
+bool tfc__place(const struct tfc_session *s, tfc_operation *const *ops, int n, int *dev,
+		tfc_status *st);
+
 /* Builds the executable for one signature (pruned, ordered, kernels created). NULL
  * with st set on failure. Called with s->mu held. */
 struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_output *feeds,
@@ -69,8 +75,18 @@ struct tfc__node_stat {
 	bool ran;
 	struct tfc__out_stat *outs; /* one per output (into tfc__run_trace.out_buf) */
 };
+/* A traced step's memory, kept by the executable from one traced step to the next
+ * (see tfc__run_trace_done): the node stats, the output descriptions, and the arena
+ * step_stats.c builds RunMetadata in. Reusing it spares a 10,000-node step a few MB
+ * of fresh pages each time. */
+struct tfc__trace_scratch {
+	struct tfc__node_stat *stats;  /* n_nodes + 1 */
+	struct tfc__out_stat *out_buf; /* n_outs + 1 */
+	struct tfc__arena arena;
+};
 /* A traced step: filled by the executor, turned into RunMetadata by step_stats.c. */
 struct tfc__run_trace {
+	struct tfc__trace_scratch *scratch; /* owned during the step; stats/out_buf are its */
 	int level;                  /* RunOptions.TraceLevel; > 0 records */
 	bool partition_graphs;      /* RunOptions.output_partition_graphs */
 	int64_t real_minus_mono_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at step start */
@@ -88,6 +104,10 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 int tfc__executable_num_nodes(const struct tfc__executable *x);
 const tfc_operation *tfc__executable_node_op(const struct tfc__executable *x, int i);
 int tfc__executable_node_device(const struct tfc__executable *x, int i);
+/* Gives a traced step's scratch back to x for the next one (or frees it when
+ * another step gave one back first). Call once per tfc__executable_run, traced or
+ * not, after the RunMetadata is built. */
+void tfc__run_trace_done(struct tfc__executable *x, struct tfc__run_trace *trace);
 /* The RunMetadata of a traced step (step stats, cost graph, partition graphs when
  * asked), serialized. Caller frees. */
 tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct tfc__executable *x,

@@ -284,18 +284,19 @@ tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct 
 {
 	Tensorflow__RunMetadata md;
 	tensorflow__run_metadata__init(&md);
-	struct tfc__arena a = {0};
+	struct tfc__arena local = {0};
+	struct tfc__arena *a = t->scratch ? &t->scratch->arena : &local;
+	tfc__arena_reset(a);
 	if (t->level > 0 && t->stats) {
-		md.step_stats = step_stats(&a, s, x, t);
-		md.cost_graph = cost_graph(&a, s, x, t);
+		md.step_stats = step_stats(a, s, x, t);
+		md.cost_graph = cost_graph(a, s, x, t);
 	}
 	if (t->partition_graphs)
 		partition_graphs(s, x, &md);
 	tfc_buffer_t *b = tfc__malloc(sizeof(*b));
-	b->length = protobuf_c_message_get_packed_size(&md.base);
-	b->data = tfc__malloc(b->length + 1);
-	protobuf_c_message_pack(&md.base, b->data);
-	tfc__arena_free(&a);
+	/* One pass (core/pb_pack.c); ~200 bytes a node stat is a fair first guess. */
+	b->data = tfc__pb_pack(&md.base, (size_t)tfc__executable_num_nodes(x) * 256, &b->length);
+	tfc__arena_free(&local); /* the scratch's arena keeps its memory for the next step */
 	for (size_t i = 0; i < md.n_partition_graphs; i++)
 		protobuf_c_message_free_unpacked(&md.partition_graphs[i]->base, NULL);
 	free(md.partition_graphs);

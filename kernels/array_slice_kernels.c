@@ -194,31 +194,11 @@ static void unpack_compute(struct tfc_kernel_ctx *ctx)
 				 "Input shape axis %d must equal %d, got shape", axis, ctx->n_outputs);
 		return;
 	}
-	int64_t lens[1] = {1};
-	for (int k = 0; k < num; k++) {
-		/* one output at a time: split_outputs writes outputs from 0, so shift */
-		tfc_tensor **saved = ctx->outputs;
-		int n_out = ctx->n_outputs;
-		ctx->outputs = saved + k;
-		ctx->n_outputs = 1;
-		int64_t sstr[TFC_MAX_RANK];
-		tfc__strides(&x->shape, sstr);
-		int64_t dims[TFC_MAX_RANK], odims[TFC_MAX_RANK], dstr[TFC_MAX_RANK];
-		memcpy(dims, x->shape.dims, sizeof(int64_t) * (size_t)r);
-		dims[axis] = 1;
-		for (int d = 0, m = 0; d < r; d++)
-			if (d != axis)
-				odims[m++] = dims[d];
-		tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, odims, r - 1);
-		ctx->outputs = saved;
-		ctx->n_outputs = n_out;
-		if (!o)
-			return;
-		tfc_shape full = tfc_shape_make(r, dims);
-		tfc__strides(&full, dstr);
-		tfc__copy_strided(o, 0, x, k * sstr[axis], r, dims, dstr, sstr);
-	}
-	(void)lens;
+	int64_t *lens = tfc__malloc(sizeof(int64_t) * (size_t)(num ? num : 1));
+	for (int64_t k = 0; k < num; k++)
+		lens[k] = 1;
+	split_outputs(ctx, x, axis, lens, (int)num, true);
+	free(lens);
 }
 
 static void split_compute(struct tfc_kernel_ctx *ctx)

@@ -260,6 +260,14 @@ static void im2col_rows(void *arg, int64_t i0, int64_t i1)
 		char *dst = j->col + (size_t)i * row;
 		for (int64_t kh = 0; kh < g->kh; kh++) {
 			int64_t h = oh * g->sh + kh * g->dh - g->pt;
+			int64_t w0 = ow * g->sw - g->pl;
+			if (g->dw == 1 && h >= 0 && h < g->ih && w0 >= 0 && w0 + g->kw <= g->iw) {
+				/* the window's row is KW*C contiguous elements in NHWC */
+				memcpy(dst, j->x + (size_t)(((b * g->ih + h) * g->iw + w0) * g->c) * j->esz,
+				       run * (size_t)g->kw);
+				dst += run * (size_t)g->kw;
+				continue;
+			}
 			for (int64_t kw = 0; kw < g->kw; kw++, dst += run) {
 				int64_t w = ow * g->sw + kw * g->dw - g->pl;
 				if (h < 0 || h >= g->ih || w < 0 || w >= g->iw)

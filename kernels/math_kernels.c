@@ -1,16 +1,17 @@
 /*
  * math_kernels.c: CPU kernels of the broadcasting element-wise binary ops: Add, AddV2,
- * Sub, Mul, RealDiv, Div, DivNoNan, FloorDiv, FloorMod, TruncateDiv, Mod, Pow,
- * Maximum, Minimum and SquaredDifference with NumPy/TensorFlow broadcasting (Add also
+ * Sub, Mul, RealDiv, Div, DivNoNan, FloorDiv, FloorMod, TruncateDiv, Mod, Pow, Maximum,
+ * Minimum and SquaredDifference with NumPy/TensorFlow broadcasting (Add also
  * concatenates strings), the comparisons (Less, LessEqual, Greater, GreaterEqual,
- * Equal, NotEqual: bool outputs) and LogicalAnd/LogicalOr; for float, double, int32
- * and int64 where TensorFlow has them (the comparisons also for bool equality). Integer arithmetic wraps around as TensorFlow's does (computed unsigned, so
- * it is defined behaviour in C). Each inner loop has three shapes, both operands
- * advancing or one of them fixed, which the compiler vectorizes; equal shapes are one
- * run over the whole tensor and a scalar operand is one run with that side fixed. An
- * output takes over an input's buffer when no one else holds it
- * (tfc_kernel_can_reuse). Large outputs are cut into contiguous ranges that run on
- * the intra-op threads (tfc_parallel_for over tfc__bcast_run_range).
+ * Equal, NotEqual: bool outputs) and LogicalAnd/LogicalOr; for float, double, int32 and
+ * int64 where TensorFlow has them (Equal and NotEqual also for bool and string).
+ * Integer arithmetic wraps around as TensorFlow's does (computed unsigned, so it is
+ * defined behaviour in C). Each inner loop has three shapes, both operands advancing or
+ * one of them fixed, which the compiler vectorizes; equal shapes are one run over the
+ * whole tensor and a scalar operand is one run with that side fixed. An output takes
+ * over an input's buffer when no one else holds it (tfc_kernel_can_reuse). Large
+ * outputs are cut into contiguous ranges that run on the intra-op threads
+ * (tfc_parallel_for over tfc__bcast_run_range).
  */
 #include <math.h>
 
@@ -183,6 +184,26 @@ static void add_str(const void *pa, int64_t sa, const void *pb, int64_t sb, void
 	}
 }
 
+/* String (in)equality. */
+static void equal_str(const void *pa, int64_t sa, const void *pb, int64_t sb, void *po, int64_t n)
+{
+	const tfc_tstring *a = pa, *b = pb;
+	uint8_t *o = po;
+	for (int64_t i = 0; i < n; i++) {
+		const tfc_tstring *x = &a[i * sa], *y = &b[i * sb];
+		o[i] = x->len == y->len && (x->len == 0 || memcmp(x->ptr, y->ptr, x->len) == 0);
+	}
+}
+
+static void notequal_str(const void *pa, int64_t sa, const void *pb, int64_t sb, void *po,
+			 int64_t n)
+{
+	equal_str(pa, sa, pb, sb, po, n);
+	uint8_t *o = po;
+	for (int64_t i = 0; i < n; i++)
+		o[i] = !o[i];
+}
+
 /* Checks on the divisor or exponent (input 1) made before the loop runs. */
 enum precheck { PRE_NONE, PRE_INT_DIV, PRE_INT_POW };
 
@@ -231,10 +252,11 @@ static const struct binary_impl lesseq_impls[] = { CMP_IMPLS(lesseq), END_IMPL }
 static const struct binary_impl greater_impls[] = { CMP_IMPLS(greater), END_IMPL };
 static const struct binary_impl greatereq_impls[] = { CMP_IMPLS(greatereq), END_IMPL };
 static const struct binary_impl equal_impls[] = { CMP_IMPLS(equal),
-						  { TFC_BOOL, equal_b, PRE_NONE, TFC_BOOL }, END_IMPL };
-static const struct binary_impl notequal_impls[] = { CMP_IMPLS(notequal),
-						     { TFC_BOOL, notequal_b, PRE_NONE, TFC_BOOL },
-						     END_IMPL };
+						  { TFC_BOOL, equal_b, PRE_NONE, TFC_BOOL },
+						  { TFC_STRING, equal_str, PRE_NONE, TFC_BOOL }, END_IMPL };
+static const struct binary_impl notequal_impls[] = {
+	CMP_IMPLS(notequal), { TFC_BOOL, notequal_b, PRE_NONE, TFC_BOOL },
+	{ TFC_STRING, notequal_str, PRE_NONE, TFC_BOOL }, END_IMPL };
 static const struct binary_impl land_impls[] = { { TFC_BOOL, land_b, PRE_NONE, TFC_BOOL }, END_IMPL };
 static const struct binary_impl lor_impls[] = { { TFC_BOOL, lor_b, PRE_NONE, TFC_BOOL }, END_IMPL };
 

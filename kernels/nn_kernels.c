@@ -1,14 +1,40 @@
 /*
  * nn_kernels.c: CPU kernels of the neural-network ops that work row by row or per
- * channel: Softmax and LogSoftmax over the last axis, SoftmaxCrossEntropyWithLogits
- * and SparseSoftmaxCrossEntropyWithLogits (loss and backprop), L2Loss, BiasAdd (NHWC
- * and NCHW), BiasAddV1 and BiasAddGrad; for float and double. The softmaxes are
- * computed stably (the row's maximum is subtracted before exp, so large logits do not
- * overflow); sums are taken in double.
+ * channel: Softmax and LogSoftmax over the last axis, SoftmaxCrossEntropyWithLogits and
+ * SparseSoftmaxCrossEntropyWithLogits (loss and backprop), L2Loss, BiasAdd (NHWC and
+ * NCHW), BiasAddV1 and BiasAddGrad; for float and double. Softmaxes and BiasAdd split
+ * their rows over the intra-op threads. The softmaxes are computed stably (the row's
+ * maximum is subtracted before exp, so large logits do not overflow); sums are taken in
+ * double.
  */
 #include <math.h>
 
 #include "kernels.h"
+
+/* Rows [b, e) of a row-wise kernel, for tfc_parallel_for. */
+struct rows_job {
+	void (*fn)(const void *x, void *out, int64_t rows, int64_t cols);
+	const char *x;
+	char *out;
+	int64_t cols;
+	size_t esz;
+};
+
+static void rows_range(void *arg, int64_t b, int64_t e)
+{
+	const struct rows_job *j = arg;
+	j->fn(j->x + (size_t)(b * j->cols) * j->esz, j->out + (size_t)(b * j->cols) * j->esz, e - b,
+	      j->cols);
+}
+
+/* Runs fn over rows x cols on the intra-op threads (chunks of at least 16384
+ * elements). */
+static void run_rows(struct tfc_kernel_ctx *ctx, void (*fn)(const void *, void *, int64_t, int64_t),
+		     const void *x, void *out, int64_t rows, int64_t cols, size_t esz)
+{
+	struct rows_job j = { fn, x, out, cols, esz };
+	tfc_parallel_for(ctx->intra_op_threads, rows, 16384 / cols + 1, rows_range, &j);
+}
 
 static void *softmax_create(const tfc_operation *op, tfc_status *st)
 {
@@ -20,8 +46,10 @@ static void *softmax_create(const tfc_operation *op, tfc_status *st)
 
 /* rows x cols, row-major; out may be x itself. Sums are taken in double. */
 #define SOFTMAX_FN(NAME, T, EXP)                                                            \
-	static void NAME(const T *x, T *out, int64_t rows, int64_t cols)                    \
+	static void NAME(const void *px, void *pout, int64_t rows, int64_t cols)            \
 	{                                                                                   \
+		const T *x = px;                                                            \
+		T *out = pout;                                                              \
 		for (int64_t r = 0; r < rows; r++) {                                        \
 			const T *xr = x + r * cols;                                         \
 			T *o = out + r * cols;                                              \
@@ -73,16 +101,18 @@ static void softmax_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	int64_t rows = x->n_elems / cols;
 	if (t == TFC_FLOAT)
-		softmax_f32(tfc_tensor_data(x), tfc_tensor_data(out), rows, cols);
+		run_rows(ctx, softmax_f32, tfc_tensor_data(x), tfc_tensor_data(out), rows, cols, 4);
 	else
-		softmax_f64(tfc_tensor_data(x), tfc_tensor_data(out), rows, cols);
+		run_rows(ctx, softmax_f64, tfc_tensor_data(x), tfc_tensor_data(out), rows, cols, 8);
 }
 
 /* ---- LogSoftmax */
 
 #define LOGSOFTMAX_FN(NAME, T, EXP, LOG)                                                    \
-	static void NAME(const T *x, T *out, int64_t rows, int64_t cols)                    \
+	static void NAME(const void *px, void *pout, int64_t rows, int64_t cols)            \
 	{                                                                                   \
+		const T *x = px;                                                            \
+		T *out = pout;                                                              \
 		for (int64_t r = 0; r < rows; r++) {                                        \
 			const T *xr = x + r * cols;                                         \
 			T *o = out + r * cols;                                              \
@@ -122,9 +152,9 @@ static void logsoftmax_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	int64_t rows = x->n_elems / cols;
 	if (t == TFC_FLOAT)
-		logsoftmax_f32(tfc_tensor_data(x), tfc_tensor_data(out), rows, cols);
+		run_rows(ctx, logsoftmax_f32, tfc_tensor_data(x), tfc_tensor_data(out), rows, cols, 4);
 	else
-		logsoftmax_f64(tfc_tensor_data(x), tfc_tensor_data(out), rows, cols);
+		run_rows(ctx, logsoftmax_f64, tfc_tensor_data(x), tfc_tensor_data(out), rows, cols, 8);
 }
 
 /* ---- SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits */
@@ -303,6 +333,35 @@ static void channel_layout(const tfc_tensor *x, bool nchw, int64_t *outer, int64
 	}
 }
 
+/* BiasAdd over outer blocks [p0, p1) of [outer, c, inner]. */
+struct bias_job {
+	tfc_dtype t;
+	const void *x, *b;
+	void *o;
+	int64_t c, inner;
+};
+
+#define BIAS_LOOP(T)                                                                        \
+	do {                                                                                \
+		const T *xp = j->x, *bp = j->b;                                             \
+		T *op = j->o;                                                               \
+		for (int64_t p = p0; p < p1; p++)                                           \
+			for (int64_t k = 0; k < j->c; k++) {                                \
+				int64_t base = (p * j->c + k) * j->inner;                   \
+				for (int64_t i = 0; i < j->inner; i++)                      \
+					op[base + i] = xp[base + i] + bp[k];                \
+			}                                                                   \
+	} while (0)
+
+static void bias_range(void *arg, int64_t p0, int64_t p1)
+{
+	const struct bias_job *j = arg;
+	if (j->t == TFC_FLOAT)
+		BIAS_LOOP(float);
+	else
+		BIAS_LOOP(double);
+}
+
 static void bias_add_compute(struct tfc_kernel_ctx *ctx)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
@@ -334,25 +393,9 @@ static void bias_add_compute(struct tfc_kernel_ctx *ctx)
 	tfc_tensor *o = tfc__kernel_output_like(ctx, 0, 0, t, x->shape.dims, x->shape.rank);
 	if (!o)
 		return;
-	if (t == TFC_FLOAT) {
-		const float *xp = tfc_tensor_data(x), *bp = tfc_tensor_data(b);
-		float *op = tfc_tensor_data(o);
-		for (int64_t p = 0; p < outer; p++)
-			for (int64_t k = 0; k < c; k++) {
-				int64_t base = (p * c + k) * inner;
-				for (int64_t i = 0; i < inner; i++)
-					op[base + i] = xp[base + i] + bp[k];
-			}
-	} else {
-		const double *xp = tfc_tensor_data(x), *bp = tfc_tensor_data(b);
-		double *op = tfc_tensor_data(o);
-		for (int64_t p = 0; p < outer; p++)
-			for (int64_t k = 0; k < c; k++) {
-				int64_t base = (p * c + k) * inner;
-				for (int64_t i = 0; i < inner; i++)
-					op[base + i] = xp[base + i] + bp[k];
-			}
-	}
+	struct bias_job j = { t, tfc_tensor_data(x), tfc_tensor_data(b), tfc_tensor_data(o), c,
+			      inner };
+	tfc_parallel_for(ctx->intra_op_threads, outer, 32768 / (c * inner + 1) + 1, bias_range, &j);
 }
 
 static void bias_add_grad_compute(struct tfc_kernel_ctx *ctx)

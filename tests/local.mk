@@ -99,7 +99,8 @@ fuzz:
 	test -f Makefile && $(MAKE) -j$$(nproc) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 if ENABLE_FUZZING
-FUZZERS = tests/fuzz/fuzz_graphdef_binary tests/fuzz/fuzz_graphdef_text tests/fuzz/fuzz_pbtext
+FUZZERS = tests/fuzz/fuzz_graphdef_binary tests/fuzz/fuzz_graphdef_text tests/fuzz/fuzz_pbtext \
+	tests/fuzz/fuzz_run_metadata
 EXTRA_PROGRAMS += $(FUZZERS)
 tests_fuzz_fuzz_graphdef_binary_SOURCES = tests/fuzz/fuzz_graphdef.c
 tests_fuzz_fuzz_graphdef_binary_CFLAGS = $(AM_CFLAGS) -DFUZZ_FORMAT=TFC_FORMAT_BINARY
@@ -112,6 +113,10 @@ tests_fuzz_fuzz_graphdef_text_LDADD = libtfccore.la
 tests_fuzz_fuzz_pbtext_SOURCES = tests/fuzz/fuzz_pbtext.c
 tests_fuzz_fuzz_pbtext_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_fuzz_pbtext_LDADD = libtfccore.la
+tests_fuzz_fuzz_run_metadata_SOURCES = tests/fuzz/fuzz_run_metadata.c
+tests_fuzz_fuzz_run_metadata_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_fuzz_fuzz_run_metadata_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_run_metadata_LDADD = libtfccore.la
 fuzz-run: $(FUZZERS)
 	@for f in $(FUZZERS); do \
 	  n=$$(basename $$f); mkdir -p corpus/$$n; \
@@ -121,9 +126,10 @@ fuzz-run: $(FUZZERS)
 	done; wait; \
 	for f in $(FUZZERS); do n=$$(basename $$f); echo "== $$n"; \
 	  grep -E "^stat::|^exit|ERROR|SUMMARY|crash-|Done " $$n.log; done; \
-	! grep -qE "^exit [^0]" $$(for f in $(FUZZERS); do basename $$f; done | sed 's/$$/.log/')
+	! grep -qE "^exit [^0]|^SUMMARY" $$(for f in $(FUZZERS); do basename $$f; done | sed 's/$$/.log/')
 endif
-EXTRA_DIST += tests/fuzz/fuzz_graphdef.c tests/fuzz/fuzz_pbtext.c tests/fuzz/seed-corpus.sh
+EXTRA_DIST += tests/fuzz/fuzz_graphdef.c tests/fuzz/fuzz_pbtext.c tests/fuzz/fuzz_run_metadata.c \
+	tests/fuzz/seed-corpus.sh
 .PHONY: bench check-sanitizers check-tsan check-valgrind fuzz fuzz-run
 EXTRA_DIST += tests/tf/verify_with_tensorflow.py tests/tf/tfc_export.c
 
@@ -149,6 +155,18 @@ check_PROGRAMS += tests/test_step_stats
 TESTS += tests/test_step_stats
 tests_test_step_stats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_step_stats_LDADD = libtfccore.la
+
+# tfc__pb_pack against protobuf-c (core/pb_pack.c).
+check_PROGRAMS += tests/test_pb_pack
+TESTS += tests/test_pb_pack
+tests_test_pb_pack_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_pb_pack_LDADD = libtfccore.la -lm
+
+# The placer (core/placer.c) over two CPU devices.
+check_PROGRAMS += tests/test_placement
+TESTS += tests/test_placement
+tests_test_placement_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_placement_LDADD = libtfccore.la
 
 # Building training graphs from C (tfc_train.h): gradients with finite-difference
 # checks, initializers, optimizers, training to a stated result, fixture train ops.

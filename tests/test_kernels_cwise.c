@@ -80,6 +80,33 @@ static void threads_agree(const char *type, int arity, int64_t n)
 	tfc_graph_free(g);
 }
 
+/* Equal and NotEqual of strings, the second broadcast. */
+static void string_equal(void)
+{
+	const char *const a[3] = {"a", "bb", ""};
+	int64_t three = 3;
+	for (int ne = 0; ne < 2; ne++) {
+		tfc_graph *g = tfc_graph_new();
+		tfc_operation *x = ph(g, "x", TFC_STRING), *y = ph(g, "y", TFC_STRING);
+		tfc_operation *op = t_binary(g, ne ? "NotEqual" : "Equal", "eq", x, y, st);
+		tfc_tensor *xv = tfc_tensor_new(TFC_STRING, &three, 1, NULL);
+		for (int i = 0; i < 3; i++)
+			tfc_tensor_set_string(xv, i, a[i], strlen(a[i]), NULL);
+		tfc_tensor *yv = tfc_tensor_new(TFC_STRING, NULL, 0, NULL);
+		tfc_tensor_set_string(yv, 0, "bb", 2, NULL);
+		tfc_output feeds[2] = {{x, 0}, {y, 0}}, out = {op, 0};
+		tfc_tensor *fv[2] = {xv, yv}, *r = NULL;
+		kr_run(g, feeds, fv, 2, &out, &r, 1, NULL, 0, 0, st);
+		const uint8_t *p = r ? tfc_tensor_data(r) : NULL;
+		ok(p && p[0] == ne && p[1] == !ne && p[2] == ne, "%s of strings: %s",
+		   ne ? "NotEqual" : "Equal", tfc_status_message(st));
+		tfc_tensor_free(r);
+		tfc_tensor_free(xv);
+		tfc_tensor_free(yv);
+		tfc_graph_free(g);
+	}
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -102,6 +129,7 @@ int main(void)
 	bad_binary("AddN", TFC_FLOAT, 1, (const int64_t[]){3}, TFC_FLOAT, 1, (const int64_t[]){4},
 		   "must have the same size and shape");
 
+	string_equal();
 	threads_agree("Add", 2, 400000);
 	threads_agree("Tanh", 1, 400000);
 	threads_agree("Less", 2, 300000);

@@ -65,6 +65,38 @@ static void bad(const char *type, int n, tfc_tensor **vals, void (*attrs)(tfc_op
 	tfc_graph_free(g);
 }
 
+/* type over x [rows, cols] (and a bias of cols for BiasAdd) at 1 and 2 threads. */
+static void rows_threads_agree(const char *type, int64_t rows, int64_t cols)
+{
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *x = t_placeholder(g, "x", TFC_FLOAT, -1, NULL, st);
+	tfc_operation *b = t_placeholder(g, "b", TFC_FLOAT, -1, NULL, st);
+	tfc_op_desc *d = tfc_op_new(g, type, "n");
+	tfc_op_add_input(d, (tfc_output){x, 0});
+	bool bias = strcmp(type, "BiasAdd") == 0;
+	if (bias)
+		tfc_op_add_input(d, (tfc_output){b, 0});
+	tfc_operation *op = tfc_op_finish(d, st);
+	int64_t xd[2] = {rows, cols};
+	tfc_tensor *xv = fz(2, xd), *bv = fz(1, &cols);
+	for (int64_t i = 0; i < rows * cols; i++)
+		((float *)tfc_tensor_data(xv))[i] = (float)((i * 37) % 101) / 10.0f - 5.0f;
+	for (int64_t i = 0; i < cols; i++)
+		((float *)tfc_tensor_data(bv))[i] = (float)i;
+	tfc_output feeds[2] = {{x, 0}, {b, 0}}, out = {op, 0};
+	tfc_tensor *vals[2] = {xv, bv}, *r1 = NULL, *r2 = NULL;
+	kr_run(g, feeds, vals, bias ? 2 : 1, &out, &r1, 1, NULL, 0, 1, st);
+	kr_run(g, feeds, vals, bias ? 2 : 1, &out, &r2, 1, NULL, 0, 2, st);
+	char why[256] = "";
+	ok(r1 && r2 && kr_close(r2, r1, 0, 0, why, sizeof(why)),
+	   "%s over [%lld,%lld]: 2 threads = 1 thread %s", type, (long long)rows, (long long)cols, why);
+	tfc_tensor_free(r1);
+	tfc_tensor_free(r2);
+	tfc_tensor_free(xv);
+	tfc_tensor_free(bv);
+	tfc_graph_free(g);
+}
+
 static void conv_threads_agree(void)
 {
 	tfc_graph *g = tfc_graph_new();
@@ -228,6 +260,9 @@ int main(void)
 
 	conv_threads_agree();
 	conv_blocks();
+	rows_threads_agree("Softmax", 1000, 70);
+	rows_threads_agree("LogSoftmax", 999, 71);
+	rows_threads_agree("BiasAdd", 1001, 65);
 
 	tfc_status_free(st);
 	done_testing();

@@ -5,6 +5,7 @@
  * step, TensorFlow's timeline label and output descriptions; a cost graph; the
  * partition graphs only when asked; nothing recorded with NO_TRACE.
  */
+#include <pthread.h>
 #include <time.h>
 
 #include "config.pb-c.h"
@@ -33,6 +34,41 @@ static int64_t wall_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Node stats a RunMetadata holds (-1 if it does not parse). */
+static int count_nodes(const tfc_buffer_t *b)
+{
+	Tensorflow__RunMetadata *md = b ? tensorflow__run_metadata__unpack(NULL, b->length, b->data) : NULL;
+	if (!md)
+		return -1;
+	int n = 0;
+	for (size_t d = 0; md->step_stats && d < md->step_stats->n_dev_stats; d++)
+		n += (int)md->step_stats->dev_stats[d]->n_node_stats;
+	protobuf_c_message_free_unpacked(&md->base, NULL);
+	return n;
+}
+
+struct traced_args {
+	tfc_session *s;
+	tfc_output fetch;
+	int runs, good;
+};
+
+/* Traced steps of one executable from several threads at once: each must get a
+ * scratch of its own (the executable keeps one between steps). */
+static void *traced_thread(void *arg)
+{
+	struct traced_args *a = arg;
+	tfc_status *st = tfc_status_new();
+	for (int i = 0; i < a->runs; i++) {
+		tfc_buffer_t *b = run_traced(a->s, a->fetch, 3, false, st);
+		if (tfc_status_code(st) == TFC_OK && count_nodes(b) == 9)
+			a->good++;
+		tfc_buffer_free(b);
+	}
+	tfc_status_free(st);
+	return NULL;
 }
 
 int main(void)
@@ -121,6 +157,28 @@ int main(void)
 	if (md)
 		protobuf_c_message_free_unpacked(&md->base, NULL);
 	tfc_buffer_free(b);
+
+	/* The executable's scratch is reused: step after step, and with an untraced step
+	 * between, every step records the same nodes and no stale ones. */
+	int same = 0;
+	for (int i = 0; i < 5; i++) {
+		b = run_traced(s2, cur, i == 2 ? 0 : 3, false, st);
+		same += count_nodes(b) == (i == 2 ? 0 : 9);
+		tfc_buffer_free(b);
+	}
+	is_int(same, 5, "five steps in a row (one untraced) each record exactly their nodes");
+	struct traced_args args[3];
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++) {
+		args[i] = (struct traced_args){s2, cur, 20, 0};
+		pthread_create(&th[i], NULL, traced_thread, &args[i]);
+	}
+	int good = 0;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		good += args[i].good;
+	}
+	is_int(good, 60, "60 traced steps from 3 threads at once: each RunMetadata has its 9 nodes");
 	tfc_session_free(s2);
 	tfc_session_options_free(o);
 	tfc_session_free(s);

@@ -345,6 +345,50 @@ static void test_import(void)
 	tfc_status_free(st);
 }
 
+/* Times near the ends of int64 (fuzzing found them): stored saturated, no undefined
+ * arithmetic (the sanitizer build stops on that), the step still recorded. */
+static void test_extreme_times(void)
+{
+	tfc_status *st = tfc_status_new();
+	Tensorflow__NodeExecStats ns;
+	tensorflow__node_exec_stats__init(&ns);
+	ns.node_name = "huge";
+	ns.all_start_micros = INT64_MAX / 100;
+	ns.all_end_rel_micros = INT64_MAX / 2;
+	ns.op_end_rel_micros = INT64_MIN / 3;
+	ns.scheduled_micros = INT64_MIN / 10;
+	Tensorflow__NodeExecStats *nsp = &ns;
+	Tensorflow__DeviceStepStats ds;
+	tensorflow__device_step_stats__init(&ds);
+	ds.device = "/cpu:0";
+	ds.node_stats = &nsp;
+	ds.n_node_stats = 1;
+	Tensorflow__DeviceStepStats *dsp = &ds;
+	Tensorflow__StepStats ss;
+	tensorflow__step_stats__init(&ss);
+	ss.dev_stats = &dsp;
+	ss.n_dev_stats = 1;
+	Tensorflow__RunMetadata md;
+	tensorflow__run_metadata__init(&md);
+	md.step_stats = &ss;
+	size_t len = protobuf_c_message_get_packed_size(&md.base);
+	uint8_t *buf = malloc(len);
+	protobuf_c_message_pack(&md.base, buf);
+	const char *path = tmp_path("extreme.db");
+	tfc_trace_db *db = tfc_trace_db_open(path, st);
+	int64_t run = db ? tfc_trace_db_import(db, NULL, 0, buf, len, TFC_FORMAT_BINARY, st) : -1;
+	tfc_trace_db_close(db, st);
+	ok(run > 0 && tfc_status_code(st) == TFC_OK, "a RunMetadata with extreme times imports: %s",
+	   tfc_status_message(st));
+	sqlite3 *s = open_ro(path);
+	is_int(q_int(s, "SELECT all_start_nanos FROM node_exec"), INT64_MAX,
+	       "a start beyond int64 nanoseconds is stored saturated");
+	is_int(q_int(s, "SELECT count(*) FROM node_stats WHERE node_name = 'huge'"), 1, "the node is there");
+	sqlite3_close(s);
+	free(buf);
+	tfc_status_free(st);
+}
+
 static void test_errors(void)
 {
 	tfc_status *st = tfc_status_new();
@@ -536,6 +580,7 @@ int main(void)
 	test_steps();
 	test_import();
 	test_upgrade();
+	test_extreme_times();
 	test_errors();
 	if (!getenv("TFC_KEEP_TMP")) {
 		char cmd[600];

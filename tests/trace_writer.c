@@ -1,7 +1,8 @@
 /*
  * trace_writer.c: the helper of test_trace_kill.sh.
  *   trace_writer write DB NODES   adds steps of NODES node stats (2 devices) to a new
- *                                 run in DB, forever, until killed
+ *                                 run in DB until killed, or for 60 s at most (an
+ *                                 orphaned writer once filled a disk: 80 GB)
  *   trace_writer check DB NODES   checks what a killed writer left: prints
  *                                 "integrity=ok steps=N short=0 orphans=0 wrong=0" and
  *                                 exits 0 when the database is sound and every step in
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tfc.h"
 #include "tfc_trace.h"
@@ -36,7 +38,8 @@ static int do_write(const char *path, int nodes)
 	tfc_status *st = tfc_status_new();
 	tfc_trace_db *db = tfc_trace_db_open(path, st);
 	int64_t run = db ? tfc_trace_db_begin_run(db, "killed", NULL, 0, NULL, "trace_writer", st) : -1;
-	for (int64_t step = 0; tfc_status_code(st) == TFC_OK; step++) {
+	time_t until = time(NULL) + 60;
+	for (int64_t step = 0; tfc_status_code(st) == TFC_OK && time(NULL) < until; step++) {
 		uint8_t *buf;
 		size_t len = synth_run_metadata(2, nodes / 2, 1, 1, 1000000 + step * 10000, 0, &buf);
 		tfc_trace_db_add_step(db, run, step, buf, len, st);

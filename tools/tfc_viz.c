@@ -28,6 +28,18 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer: pango starts a font-matching thread (FcInit) that fills
+ * fontconfig's caches while the main thread reads them; those libraries are not
+ * built with TSan, so their own locking is invisible to it. Not tfc's races. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "race:libfontconfig.so\nrace:libpango\nrace:libglib-2.0.so\nrace:libcairo.so\n"
+	       "race:libharfbuzz.so\ncalled_from_lib:libfontconfig.so\n";
+}
+#endif
+
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 

@@ -255,6 +255,19 @@ static int dev_cmp(const void *x, const void *y)
 	return r ? r : strcmp(a->name, b->name);
 }
 
+struct by_start {
+	int64_t start;
+	size_t index;
+};
+
+static int cmp_by_start(const void *pa, const void *pb)
+{
+	const struct by_start *a = pa, *b = pb;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
 /* The lane (tid) for an event [start, end] on d: the first whose last event ended
  * strictly before start, else a new one. */
 static int lane_take(struct dev *d, int64_t start, int64_t end)
@@ -504,24 +517,17 @@ static void convert_step(struct conv *c, const Tensorflow__RunMetadata *rm, int6
 		struct dev *d = *tfc__strmap_find(&c->by_dev, ds->device);
 		size_t n = ds->n_node_stats;
 		lanes[di] = tfc__calloc(n + 1, sizeof(int));
-		size_t *order = tfc__malloc((n + 1) * sizeof(size_t));
+		/* By start, ties in list order (a sort, not insertion: a file may list
+		 * its nodes in any order, and that must not take quadratic time). */
+		struct by_start *order = tfc__malloc((n + 1) * sizeof(*order));
 		for (size_t i = 0; i < n; i++)
-			order[i] = i;
-		/* Insertion sort by start (stable; node lists are nearly sorted already). */
-		for (size_t i = 1; i < n; i++) {
-			size_t k = order[i], j = i;
-			int64_t s = ds->node_stats[k]->all_start_micros;
-			while (j > 0 && ds->node_stats[order[j - 1]]->all_start_micros > s) {
-				order[j] = order[j - 1];
-				j--;
-			}
-			order[j] = k;
-		}
+			order[i] = (struct by_start){ds->node_stats[i]->all_start_micros, i};
+		qsort(order, n, sizeof(*order), cmp_by_start);
 		for (size_t i = 0; i < n; i++) {
-			const Tensorflow__NodeExecStats *ns = ds->node_stats[order[i]];
+			const Tensorflow__NodeExecStats *ns = ds->node_stats[order[i].index];
 			int64_t start = ns->all_start_micros;
-			int64_t end = start + ns->all_end_rel_micros;
-			lanes[di][order[i]] = lane_take(d, start, end);
+			int64_t end = (int64_t)((uint64_t)start + (uint64_t)ns->all_end_rel_micros); /* wraps, no UB */
+			lanes[di][order[i].index] = lane_take(d, start, end);
 			if (start < *first)
 				*first = start;
 			if (end > *last)
@@ -533,7 +539,7 @@ static void convert_step(struct conv *c, const Tensorflow__RunMetadata *rm, int6
 		for (size_t i = 0; i < n; i++) {
 			const Tensorflow__NodeExecStats *ns = ds->node_stats[i];
 			int64_t start = ns->all_start_micros;
-			int64_t end = start + ns->all_end_rel_micros;
+			int64_t end = (int64_t)((uint64_t)start + (uint64_t)ns->all_end_rel_micros); /* wraps, no UB */
 			for (size_t k = 0; k < ns->n_output; k++) {
 				char *key = k ? tfc__asprintf("%s:%zu", ns->node_name, k)
 					      : tfc__strdup(ns->node_name);
@@ -563,7 +569,7 @@ static void convert_step(struct conv *c, const Tensorflow__RunMetadata *rm, int6
 			const Tensorflow__NodeExecStats *ns = ds->node_stats[i];
 			int tid = lanes[di][i];
 			int64_t start = ns->all_start_micros;
-			int64_t end = start + ns->all_end_rel_micros;
+			int64_t end = (int64_t)((uint64_t)start + (uint64_t)ns->all_end_rel_micros); /* wraps, no UB */
 			struct opinfo o;
 			resolve_op(c, d, ns, &o);
 			ev_begin(c);

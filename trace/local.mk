@@ -33,8 +33,14 @@ EXTRA_PROGRAMS += tests/bench/bench_trace_db
 tests_bench_bench_trace_db_SOURCES = tests/bench/bench_trace_db.c
 tests_bench_bench_trace_db_LDADD = libtfccore.la $(SQLITE_LIBS)
 CLEANFILES += tests/bench/bench_trace_db
-bench-trace: tests/bench/bench_trace_db
+EXTRA_PROGRAMS += tests/bench/bench_trace_step
+tests_bench_bench_trace_step_SOURCES = tests/bench/bench_trace_step.c
+tests_bench_bench_trace_step_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_bench_bench_trace_step_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_trace_step
+bench-trace: tests/bench/bench_trace_db tests/bench/bench_trace_step
 	tests/bench/bench_trace_db
+	tests/bench/bench_trace_step
 .PHONY: bench-trace
 
 # Export: Chrome trace JSON and TensorBoard events files (trace/tfc_export.h),
@@ -46,3 +52,4 @@ TESTS += tests/test_chrome_trace tests/test_events_writer
 tests_test_chrome_trace_LDADD = libtfccore.la
 tests_test_events_writer_LDADD = libtfccore.la
 EXTRA_DIST += tests/tf/check_events_with_tensorboard.py
+include $(top_srcdir)/trace/prof.mk

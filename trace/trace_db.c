@@ -319,10 +319,7 @@ static bool query_int(tfc_trace_db *db, const char *sql, int64_t *out, tfc_statu
 /* Serializes any message into a new buffer (caller frees); *len gets its size. */
 static uint8_t *pack_message(const ProtobufCMessage *m, size_t *len)
 {
-	*len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = tfc__malloc(*len ? *len : 1);
-	protobuf_c_message_pack(m, buf);
-	return buf;
+	return tfc__pb_pack(m, 0, len);
 }
 
 /* A message from binary or text: core's parser, with the arguments in this file's order. */
@@ -335,7 +332,7 @@ static ProtobufCMessage *parse_message(const ProtobufCMessageDescriptor *desc, c
 /* Releases a step's decoded RunMetadata. */
 static void job_free_md(struct job *j)
 {
-	if (j->md && !j->arena.chunk)
+	if (j->md && tfc__arena_empty(&j->arena))
 		tensorflow__run_metadata__free_unpacked(j->md, NULL);
 	tfc__arena_free(&j->arena);
 	j->md = NULL;
@@ -504,9 +501,29 @@ static bool write_run(tfc_trace_db *db, struct job *j, tfc_status *st)
 
 /* A NodeExecStats time in nanoseconds: its *_nanos field where the file has any
  * nanosecond field, else its *_micros times 1000. */
+/* a * b and a - b, saturating: a file may hold any numbers (fuzzing found times
+ * near INT64_MAX), and signed overflow is undefined. */
+static inline int64_t sat_mul(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_mul_overflow(a, b, &r) ? ((a < 0) != (b < 0) ? INT64_MIN : INT64_MAX) : r;
+}
+
+static inline int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_add_overflow(a, b, &r) ? (b < 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
+static inline int64_t sat_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_sub_overflow(a, b, &r) ? (b > 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
 static inline int64_t ns_of(bool nanos, int64_t n, int64_t us)
 {
-	return nanos ? n : us * 1000;
+	return nanos ? n : sat_mul(us, 1000);
 }
 
 /* The ids of ns's node (name, op, label) in run rg, from the writer's memory after
@@ -643,12 +660,12 @@ static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
 				     ns->op_end_rel_nanos || ns->all_end_rel_nanos;
 			int64_t t0 = ns_of(nanos, ns->all_start_nanos, ns->all_start_micros);
 			int64_t sched = ns->scheduled_nanos ? ns->scheduled_nanos
-							    : ns->scheduled_micros * 1000;
+							    : sat_mul(ns->scheduled_micros, 1000);
 			const Tensorflow__MemoryStats *ms = ns->memory_stats;
 			if (ns->all_start_micros < start)
 				start = ns->all_start_micros;
-			if (ns->all_start_micros + ns->all_end_rel_micros > end)
-				end = ns->all_start_micros + ns->all_end_rel_micros;
+			if (sat_add(ns->all_start_micros, ns->all_end_rel_micros) > end)
+				end = sat_add(ns->all_start_micros, ns->all_end_rel_micros);
 			BIND(sqlite3_bind_int64(node, 4, ids->node_id));
 			bind_id_or_null(node, 5, ids->op_id, &rc);
 			BIND(sqlite3_bind_int64(node, 6, t0));
@@ -658,7 +675,7 @@ static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
 								ns->op_end_rel_micros)));
 			BIND(sqlite3_bind_int64(node, 9, ns_of(nanos, ns->all_end_rel_nanos,
 								ns->all_end_rel_micros)));
-			BIND(sched ? sqlite3_bind_int64(node, 10, sched - t0) : sqlite3_bind_null(node, 10));
+			BIND(sched ? sqlite3_bind_int64(node, 10, sat_sub(sched, t0)) : sqlite3_bind_null(node, 10));
 			BIND(sqlite3_bind_int64(node, 11, ns->thread_id));
 			bind_id_or_null(node, 12, ids->label_id, &rc);
 			BIND(ms ? sqlite3_bind_int64(node, 13, ms->temp_memory_size
