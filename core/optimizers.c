@@ -225,14 +225,18 @@ static void add_slot(tfc_optimizer *o, const tfc_operation *var, const char *nam
 					       tfc__strdup(slot->name), slot};
 }
 
-/* slot_creator.create_slot_with_initializer: "<var>/<Name>" uniquified. */
+/* slot_creator.create_slot_with_initializer: "[scope/]<var>/<Name>" uniquified. */
 static tfc_operation *make_slot(tfc_optimizer *o, tfc_graph *g, tfc_operation *var,
 				const char *slot_name, const tfc_initializer *init, tfc_status *st)
 {
 	tfc_operation *have = tfc_optimizer_get_slot(o, var, slot_name);
 	if (have || !tfc__ok(st))
 		return have;
-	char *req = tfc__asprintf("%s/%s", var->name, o->name);
+	/* inside the current scope, as a variable scope would put it
+	 * ("train_step/w/Adam" when minimize is called in "train_step") */
+	const char *scope = tfc_graph_name_scope(g);
+	char *req = *scope ? tfc__asprintf("%s/%s/%s", scope, var->name, o->name)
+			   : tfc__asprintf("%s/%s", var->name, o->name);
 	char *full = tfc__graph_unique_full(g, req, true);
 	free(req);
 	tfc_shape s = var_shape(var);

@@ -398,6 +398,22 @@ static void test_optimizer_names(void)
 			   has_class(op_named(m.g, "beta1_power"), "loc:@b"),
 			   "Adam: slots m = w/Adam, v = w/Adam_1; beta powers with the first variable (b)");
 		}
+		if (k == 3) {
+			/* minimize inside a scope: slots and beta powers in it too, as in
+			 * lstm_crf_ner.meta's "train_step/beta1_power", "train_step/<var>/Adam" */
+			tfc_optimizer *o2 = make_opt(k);
+			tfc_graph_push_name_scope(m.g, "train_step");
+			tfc_operation *t2 = tfc_optimizer_minimize(o2, m.g, m.loss, st);
+			tfc_graph_pop_name_scope(m.g);
+			ok(t2 && op_named(m.g, "train_step/beta1_power") &&
+			   op_named(m.g, "train_step/w/Adam_1") &&
+			   op_named(m.g, "train_step/Adam/update_w/ApplyAdam") &&
+			   op_named(m.g, "train_step/gradients/MatMul_grad/MatMul_1"),
+			   "Adam minimized inside train_step: train_step/beta1_power, "
+			   "train_step/w/Adam_1, train_step/Adam/update_w/ApplyAdam (%s)",
+			   tfc_status_message(st));
+			tfc_optimizer_free(o2);
+		}
 		/* a second minimize with the same optimizer: a new scope */
 		tfc_operation *train2 = tfc_optimizer_minimize(o, m.g, m.loss, st);
 		char n2[64];
