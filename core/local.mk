@@ -69,3 +69,9 @@ libtfc_la_LDFLAGS = -export-symbols-regex '^tfc_[a-z]' -version-info 0:0:0
 pkginclude_HEADERS += core/tfc_io.h
 libtfcbase_la_SOURCES += core/tensor_io.c core/tensor_json.c core/tensor_text.c core/tensor_npy.c
 noinst_HEADERS += core/tensor_io_internal.h
+
+# Building training graphs from C (tfc_train.h): gradients, initializers, optimizers.
+pkginclude_HEADERS += core/tfc_train.h
+noinst_HEADERS += core/grad_internal.h
+libtfcbase_la_SOURCES += core/grad_build.c core/gradients.c core/grad_math.c core/grad_nn.c \
+	core/grad_array.c core/initializers.c core/optimizers.c

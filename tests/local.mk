@@ -183,3 +183,20 @@ check_PROGRAMS += tests/test_placement
 TESTS += tests/test_placement
 tests_test_placement_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_placement_LDADD = libtfccore.la
+
+# Building training graphs from C (tfc_train.h): gradients with finite-difference
+# checks, initializers, optimizers, training to a stated result, fixture train ops.
+check_PROGRAMS += tests/test_gradients tests/test_train
+TESTS += tests/test_gradients tests/test_train
+tests_test_gradients_LDADD = libtfccore.la -lm
+tests_test_train_LDADD = libtfccore.la -lm
+
+# Training steps of an MLP and a LeNet-size convnet built with tfc_train.h, 1 vs 2
+# intra-op threads: `make bench-train`, never part of `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_train
+tests_bench_bench_train_SOURCES = tests/bench/bench_train.c
+tests_bench_bench_train_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_train
+bench-train: tests/bench/bench_train
+	tests/bench/bench_train
+.PHONY: bench-train
