@@ -65,6 +65,22 @@ struct tfc__executable {
 
 static char *tensor_key(const char *name, int index) { return tfc__asprintf("%s:%d", name, index); }
 
+/* Whether every output of op is fed (then op itself never runs, and a control edge
+ * from it is satisfied by the feed, as TensorFlow rewires it). */
+static bool all_outputs_fed(const struct tfc__strmap *fed, const tfc_operation *op)
+{
+	if (op->n_outputs == 0)
+		return false;
+	for (int o = 0; o < op->n_outputs; o++) {
+		char *key = tensor_key(op->name, o);
+		bool is_fed = tfc__strmap_find(fed, key) != NULL;
+		free(key);
+		if (!is_fed)
+			return false;
+	}
+	return true;
+}
+
 static bool is_placeholder(const tfc_operation *op)
 {
 	return !strcmp(op->type, "Placeholder") || !strcmp(op->type, "PlaceholderV2");
@@ -175,8 +191,8 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		}
 		for (int k = 0; k < op->n_control; k++) {
 			tfc_operation *c = op->control[k];
-			if (node_of[c->id] >= 0)
-				continue;
+			if (node_of[c->id] >= 0 || all_outputs_fed(&fed, c))
+				continue; /* a fed node does not run: the feed answers for it */
 			node_of[c->id] = n;
 			ops_of[n++] = c;
 			stack[sp++] = c;
@@ -280,7 +296,8 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 				x->nodes[node_of[in.oper->id]].out_first[in.index + 1]++;
 		}
 		for (int k = 0; k < xn->op->n_control; k++)
-			x->nodes[node_of[xn->op->control[k]->id]].n_ctrl++;
+			if (node_of[xn->op->control[k]->id] >= 0) /* else fed: no edge */
+				x->nodes[node_of[xn->op->control[k]->id]].n_ctrl++;
 	}
 	for (int i = 0; i < n_fetches; i++)
 		if (x->fetch_feed[i] < 0)
@@ -319,6 +336,8 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 			xn->pending0++;
 		}
 		for (int k = 0; k < xn->op->n_control; k++) {
+			if (node_of[xn->op->control[k]->id] < 0)
+				continue; /* a fed node: nothing to wait for */
 			struct xnode *pn = &x->nodes[node_of[xn->op->control[k]->id]];
 			pn->ctrl[pn->n_ctrl++] = i;
 			xn->pending0++;

@@ -156,6 +156,20 @@ static void test_seed_feeds(void)
 	r = run1(s, fx, &fx, &f1, 1, st);
 	ok(r == f1, "fetching a fed tensor returns the fed value");
 	tfc_tensor_free(r);
+	/* A control edge from a fed placeholder: the feed answers for it (the placeholder
+	 * itself never runs), as TensorFlow rewires it. */
+	tfc_op_desc *cd = tfc_op_new(g, "Identity", "after_x");
+	tfc_op_add_input(cd, (tfc_output){y, 0});
+	tfc_op_add_control_input(cd, x);
+	tfc_operation *after = tfc_op_finish(cd, st);
+	tfc_session_free(s);
+	s = tfc_session_new(g, NULL, st);
+	r = run1(s, (tfc_output){after, 0}, &fx, &f1, 1, st);
+	ok(r && f0(r, 2) == 9, "a control input that is a fed placeholder does not make it run: %s",
+	   tfc_status_message(st));
+	tfc_tensor_free(r);
+	r = run1(s, (tfc_output){after, 0}, NULL, NULL, 0, st);
+	ok(r == NULL && tfc_status_code(st) == TFC_INVALID_ARGUMENT, "unfed, it still must be fed");
 	tfc_tensor_free(ints);
 	tfc_tensor_free(scalar);
 	tfc_tensor_free(f1);
