@@ -19,20 +19,8 @@
 #include "config.h"
 #include "prof.h"
 #include "tfc.h"
+#include "tool_common.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* LeakSanitizer: the font libraries under pango and cairo keep memory for the life
- * of the process; these are theirs, not tfc's. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libfontconfig.so\nleak:libpango\nleak:libcairo.so\n"
-	       "leak:libglib-2.0.so\nleak:libgobject-2.0.so\nleak:libharfbuzz.so\n";
-}
-#endif
-
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 
 static void usage(FILE *f)
 {
@@ -74,17 +62,6 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 success, 1 the trace could not be read or an output written,\n"
 		"2 bad usage.\n");
-}
-
-static void error(tfc_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void error(tfc_code code, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", tfc_code_error_class(code));
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static bool parse_i64(const char *s, int64_t lo, int64_t *out)
@@ -276,13 +253,13 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "step") == 0)
 				view.by = PF_BY_STEP;
 			else {
-				error(TFC_INVALID_ARGUMENT, "--by wants type, node, scope, device or step, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--by wants type, node, scope, device or step, not '%s'", optarg);
 				goto usage_error;
 			}
 			break;
 		case OPT_MAX_DEPTH:
 			if (!parse_i64(optarg, 1, &v) || v > 1000) {
-				error(TFC_INVALID_ARGUMENT, "--max-depth wants a number >= 1, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--max-depth wants a number >= 1, not '%s'", optarg);
 				goto usage_error;
 			}
 			view.max_depth = (int)v;
@@ -297,13 +274,13 @@ int main(int argc, char **argv)
 				if (strcmp(colon + 1, "asc") == 0)
 					view.ascending = true;
 				else if (strcmp(colon + 1, "desc") != 0) {
-					error(TFC_INVALID_ARGUMENT, "--order-by: ':%s' is neither :asc nor :desc", colon + 1);
+					tool_error(TFC_INVALID_ARGUMENT, "--order-by: ':%s' is neither :asc nor :desc", colon + 1);
 					goto usage_error;
 				}
 			}
 			view.order_by = pf_col_parse(col);
 			if (view.order_by < 0) {
-				error(TFC_INVALID_ARGUMENT, "--order-by: no column '%s'", col);
+				tool_error(TFC_INVALID_ARGUMENT, "--order-by: no column '%s'", col);
 				goto usage_error;
 			}
 			if (!colon && (view.order_by == PF_COL_NAME || view.order_by == PF_COL_OP))
@@ -312,7 +289,7 @@ int main(int argc, char **argv)
 		}
 		case OPT_TOP:
 			if (!parse_i64(optarg, 1, &v) || v > 1000000000) {
-				error(TFC_INVALID_ARGUMENT, "--top wants a number >= 1, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--top wants a number >= 1, not '%s'", optarg);
 				goto usage_error;
 			}
 			view.top = (int)v;
@@ -322,7 +299,7 @@ int main(int argc, char **argv)
 			errno = 0;
 			view.min_us = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(view.min_us >= 0)) {
-				error(TFC_INVALID_ARGUMENT, "--min-us wants a number >= 0, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--min-us wants a number >= 0, not '%s'", optarg);
 				goto usage_error;
 			}
 			break;
@@ -331,13 +308,13 @@ int main(int argc, char **argv)
 		case OPT_HIDE: view.hide = optarg; break;
 		case OPT_RUN:
 			if (!parse_i64(optarg, 1, &sel.run_id)) {
-				error(TFC_INVALID_ARGUMENT, "--run wants a run id >= 1, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--run wants a run id >= 1, not '%s'", optarg);
 				goto usage_error;
 			}
 			break;
 		case OPT_STEP:
 			if (!parse_steps(optarg, &sel)) {
-				error(TFC_INVALID_ARGUMENT, "--step wants N, A..B or all, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--step wants N, A..B or all, not '%s'", optarg);
 				goto usage_error;
 			}
 			break;
@@ -350,7 +327,7 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				fmt = PF_FORMAT_JSON;
 			else {
-				error(TFC_INVALID_ARGUMENT, "--format wants table, csv or json, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--format wants table, csv or json, not '%s'", optarg);
 				goto usage_error;
 			}
 			break;
@@ -358,43 +335,43 @@ int main(int argc, char **argv)
 		case OPT_ADVISE: advise = true; break;
 		case OPT_TIMELINE:
 			if (!ends_with(optarg, ".json") && !ends_with(optarg, ".svg") && !ends_with(optarg, ".png")) {
-				error(TFC_INVALID_ARGUMENT, "--timeline wants OUT.json, OUT.svg or OUT.png, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--timeline wants OUT.json, OUT.svg or OUT.png, not '%s'", optarg);
 				goto usage_error;
 			}
 			timeline = optarg;
 			break;
 		case OPT_PLOT:
 			if (strcmp(optarg, "steps") != 0) {
-				error(TFC_INVALID_ARGUMENT, "--plot knows 'steps' only, not '%s'", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--plot knows 'steps' only, not '%s'", optarg);
 				goto usage_error;
 			}
 			if (optind >= argc || argv[optind][0] == '-') {
-				error(TFC_INVALID_ARGUMENT, "--plot steps wants an output file: --plot steps OUT.png");
+				tool_error(TFC_INVALID_ARGUMENT, "--plot steps wants an output file: --plot steps OUT.png");
 				goto usage_error;
 			}
 			plot = argv[optind++];
 			if (!ends_with(plot, ".png") && !ends_with(plot, ".svg")) {
-				error(TFC_INVALID_ARGUMENT, "--plot steps wants OUT.png or OUT.svg, not '%s'", plot);
+				tool_error(TFC_INVALID_ARGUMENT, "--plot steps wants OUT.png or OUT.svg, not '%s'", plot);
 				goto usage_error;
 			}
 			break;
 		case OPT_GRAPH: graph = optarg; break;
 		case OPT_SAVE_DB: save_db = optarg; break;
 		case ':':
-			error(TFC_INVALID_ARGUMENT, "option '%s' needs a value", argv[optind - 1]);
+			tool_error(TFC_INVALID_ARGUMENT, "option '%s' needs a value", argv[optind - 1]);
 			goto usage_error;
 		default:
-			error(TFC_INVALID_ARGUMENT, "unknown option '%s' (see tfc-prof --help)", argv[optind - 1]);
+			tool_error(TFC_INVALID_ARGUMENT, "unknown option '%s' (see tfc-prof --help)", argv[optind - 1]);
 			goto usage_error;
 		}
 	}
 	if (optind != argc - 1) {
-		error(TFC_INVALID_ARGUMENT, optind == argc ? "no TRACE given (see tfc-prof --help)"
+		tool_error(TFC_INVALID_ARGUMENT, optind == argc ? "no TRACE given (see tfc-prof --help)"
 							   : "one TRACE only (see tfc-prof --help)");
 		goto usage_error;
 	}
 	if (view.max_depth && view.by != PF_BY_SCOPE) {
-		error(TFC_INVALID_ARGUMENT, "--max-depth is for --by scope");
+		tool_error(TFC_INVALID_ARGUMENT, "--max-depth is for --by scope");
 		goto usage_error;
 	}
 
@@ -501,7 +478,7 @@ usage_error:
 fail:
 	if (tfc_status_code(st) == TFC_OK)
 		tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory");
-	error(tfc_status_code(st), "%s", tfc_status_message(st));
+	tool_error(tfc_status_code(st), "%s", tfc_status_message(st));
 	rc = EXIT_FAILED;
 done:
 	pf_table_free(t);

@@ -14,34 +14,9 @@
 
 #include "config.h"
 #include "tfc.h"
+#include "tool_common.h"
 #include "viz.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* LeakSanitizer: the font libraries under pango and cairo (fontconfig's caches, made
- * by pango's font-matching thread) and Graphviz's plugin configuration keep memory
- * for the life of the process; these are theirs, not tfc's. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libfontconfig.so\nleak:libpango\nleak:libcairo.so\nleak:libgvc.so\n"
-	       "leak:libglib-2.0.so\nleak:libgobject-2.0.so\nleak:libharfbuzz.so\n";
-}
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-/* ThreadSanitizer: pango starts a font-matching thread (FcInit) that fills
- * fontconfig's caches while the main thread reads them; those libraries are not
- * built with TSan, so their own locking is invisible to it. Not tfc's races. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "race:libfontconfig.so\nrace:libpango\nrace:libglib-2.0.so\nrace:libcairo.so\n"
-	       "race:libharfbuzz.so\ncalled_from_lib:libfontconfig.so\n";
-}
-#endif
-
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 
 static void usage(FILE *f)
 {
@@ -83,17 +58,6 @@ static void usage(FILE *f)
 		"  -V, --version         show the version and exit\n"
 		"\n"
 		"Exit status: 0 success, 1 the graph could not be read or drawn, 2 bad usage.\n");
-}
-
-static void error(tfc_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void error(tfc_code code, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", tfc_code_error_class(code));
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static bool parse_int(const char *s, long lo, long hi, long *out)
@@ -170,7 +134,7 @@ int main(int argc, char **argv)
 	tfc_status *st = tfc_status_new();
 	vz_options_default(&o);
 	if (!expand || !hide || !hide_bufs || !st) {
-		error(TFC_RESOURCE_EXHAUSTED, "out of memory");
+		tool_error(TFC_RESOURCE_EXHAUSTED, "out of memory");
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -207,7 +171,7 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "LR") == 0)
 				o.rankdir = VZ_RANK_LR;
 			else {
-				error(TFC_INVALID_ARGUMENT, "--rankdir '%s': expected TB, BT or LR", optarg);
+				tool_error(TFC_INVALID_ARGUMENT, "--rankdir '%s': expected TB, BT or LR", optarg);
 				rc = EXIT_USAGE;
 				goto cleanup;
 			}
@@ -233,7 +197,7 @@ int main(int argc, char **argv)
 		case OPT_COLOR: {
 			int m = vz_color_by_parse(optarg);
 			if (m < 0) {
-				error(TFC_INVALID_ARGUMENT, "--color '%s': expected structure, op, device, "
+				tool_error(TFC_INVALID_ARGUMENT, "--color '%s': expected structure, op, device, "
 				      "compute_time or memory", optarg);
 				rc = EXIT_USAGE;
 				goto cleanup;
@@ -299,48 +263,48 @@ int main(int argc, char **argv)
 			o.params.max_control_degree = (int)v;
 			break;
 		case ':':
-			error(TFC_INVALID_ARGUMENT, "option '%s' needs an argument (see tfc-viz --help)",
+			tool_error(TFC_INVALID_ARGUMENT, "option '%s' needs an argument (see tfc-viz --help)",
 			      argv[optind - 1]);
 			rc = EXIT_USAGE;
 			goto cleanup;
 		default:
-			error(TFC_INVALID_ARGUMENT, "unrecognized option '%s' (see tfc-viz --help)",
+			tool_error(TFC_INVALID_ARGUMENT, "unrecognized option '%s' (see tfc-viz --help)",
 			      argv[optind - 1]);
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}
 	}
 	if (argc - optind != 1) {
-		error(TFC_INVALID_ARGUMENT, "expected exactly one GRAPH argument, found %d "
+		tool_error(TFC_INVALID_ARGUMENT, "expected exactly one GRAPH argument, found %d "
 		      "(see tfc-viz --help)", argc - optind);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	o.graph_path = argv[optind];
 	if (!o.out_path) {
-		error(TFC_INVALID_ARGUMENT, "missing -o OUT.{svg,png,pdf,dot} (see tfc-viz --help)");
+		tool_error(TFC_INVALID_ARGUMENT, "missing -o OUT.{svg,png,pdf,dot} (see tfc-viz --help)");
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	if (vz_format_from_path(o.out_path) == VZ_FORMAT_UNKNOWN) {
-		error(TFC_INVALID_ARGUMENT, "%s: unknown output format (the name must end in .svg, "
+		tool_error(TFC_INVALID_ARGUMENT, "%s: unknown output format (the name must end in .svg, "
 		      ".png, .pdf or .dot)", o.out_path);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	if ((o.run_id >= 0 || o.step >= 0) && !o.db && !vz_is_sqlite_file(o.graph_path)) {
-		error(TFC_INVALID_ARGUMENT, "--run and --step need --db (or a trace database as GRAPH)");
+		tool_error(TFC_INVALID_ARGUMENT, "--run and --step need --db (or a trace database as GRAPH)");
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	vz_run(&o, NULL, st);
 	if (tfc_status_code(st) != TFC_OK) {
-		error(tfc_status_code(st), "%s", tfc_status_message(st));
+		tool_error(tfc_status_code(st), "%s", tfc_status_message(st));
 		rc = EXIT_FAILED;
 	}
 	goto cleanup;
 bad_number:
-	error(TFC_INVALID_ARGUMENT, "'%s' is not a valid number for that option (see tfc-viz --help)",
+	tool_error(TFC_INVALID_ARGUMENT, "'%s' is not a valid number for that option (see tfc-viz --help)",
 	      optarg);
 	rc = EXIT_USAGE;
 cleanup:

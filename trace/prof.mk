@@ -10,7 +10,7 @@ libtfcprof_la_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS) $(SQLITE_CFLAGS)
 libtfcprof_la_LIBADD = libtfccore.la $(CAIRO_LIBS) $(SQLITE_LIBS) -lm
 
 bin_PROGRAMS += tools/tfc-prof
-tools_tfc_prof_SOURCES = tools/tfc_prof.c
+tools_tfc_prof_SOURCES = tools/tfc_prof.c tools/tool_common.c
 tools_tfc_prof_LDADD = libtfcprof.la
 dist_man_MANS += share/man/tfc-prof.1
 

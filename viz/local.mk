@@ -21,7 +21,7 @@ libtfcviz_la_LIBADD = libtfccore.la $(CAIRO_LIBS) $(GVC_LIBS) $(SQLITE_LIBS) -lm
 VIZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/viz $(CAIRO_CFLAGS) $(GVC_CFLAGS)
 
 bin_PROGRAMS += tools/tfc-viz
-tools_tfc_viz_SOURCES = tools/tfc_viz.c
+tools_tfc_viz_SOURCES = tools/tfc_viz.c tools/tool_common.c
 tools_tfc_viz_CPPFLAGS = $(VIZ_CPPFLAGS)
 tools_tfc_viz_LDADD = libtfcviz.la
 dist_man_MANS += share/man/tfc-viz.1
