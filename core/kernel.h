@@ -43,6 +43,13 @@ struct tfc_kernel_ctx {
 	struct tfc_resources *resources;
 	int64_t step_id;
 	int intra_op_threads;       /* threads a kernel may use for itself (OpenBLAS) */
+	/* The step's rendezvous for _Send/_Recv (core/rendezvous.c; NULL when the
+	 * executable has no cross-device edges), and the loop frame instance and
+	 * iteration this execution of the node belongs to (0, 0 outside loops); the
+	 * pair is part of a rendezvous key, as in TensorFlow. */
+	struct tfc__rendezvous *rendezvous;
+	uint64_t frame_id;
+	int64_t iter;
 	tfc_status *st;             /* set on error; the executor adds the node's name */
 };
 
