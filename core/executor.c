@@ -4,7 +4,7 @@
  * Build (once per signature, cached by the session): prune the graph to what the
  * fetches and targets need (a fed tensor cuts the walk: its producer does not run for
  * it), check that every needed placeholder is fed, order the nodes (a cycle is
- * refused: v1 control flow arrives later), find and create each node's kernel, and
+ * refused, except through a loop's NextIteration -> Merge: see executor_cf.c), find and create each node's kernel, and
  * lay out the edges: each input of each node is one slot; each output knows the
  * slots (and fetches) it fills.
  *
@@ -19,47 +19,7 @@
 #include <stdarg.h>
 #include <time.h>
 
-#include "session_internal.h"
-
-struct xedge {
-	int node; /* consumer node */
-	int slot; /* its global input slot */
-};
-
-struct xnode {
-	tfc_operation *op;
-	const struct tfc_kernel_def *k;
-	void *state;
-	int n_in, in_base;  /* input slots [in_base, in_base + n_in) */
-	int n_out, out_base; /* this node's outputs in a step's output arrays */
-	int device;         /* index into the session's devices */
-	int *out_first;     /* n_out + 1 offsets into edges */
-	struct xedge *edges;
-	int *fetch_first;   /* n_out + 1 offsets into fetch_of */
-	int *fetch_of;      /* fetch indices filled by each output */
-	int n_ctrl, *ctrl;  /* control successors */
-	int pending0;       /* data + control predecessors that run */
-	bool *ref_arg;      /* per input: the argument is a reference */
-	bool allows_uninit; /* op reads refs that may be uninitialized */
-	bool shared_state;  /* state belongs to the session (stateful kernels) */
-};
-
-struct tfc__executable {
-	int n_nodes;
-	struct xnode *nodes;
-	int n_slots;
-	int n_outs;      /* outputs of all nodes */
-	int n_feeds;
-	int *feed_first; /* n_feeds + 1 offsets into feed_slots */
-	int *feed_slots;
-	int n_fetches;
-	int *fetch_feed; /* per fetch: the feed that answers it, or -1 */
-	int n_roots, *roots;
-	/* The scratch of the last traced step, for the next one; NULL before the first
-	 * and while a traced step holds it. Taken and given back by atomic exchange, so
-	 * concurrent traced steps each have their own (no lock). */
-	_Atomic(struct tfc__trace_scratch *) scratch;
-};
+#include "executor_internal.h"
 
 /* ---- build */
 
@@ -96,8 +56,37 @@ static void scratch_free(struct tfc__trace_scratch *sc)
 	free(sc);
 }
 
+void tfc__trace_begin(struct tfc__executable *x, struct tfc__run_trace *trace)
+{
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	int64_t mono = tfc__now_ns();
+	trace->real_minus_mono_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - mono;
+	trace->step_start_ns = mono;
+	struct tfc__trace_scratch *sc = atomic_exchange(&x->scratch, NULL);
+	if (sc) {
+		memset(sc->stats, 0, ((size_t)x->n_nodes + 1) * sizeof(*sc->stats));
+		memset(sc->out_buf, 0, ((size_t)x->n_outs + 1) * sizeof(*sc->out_buf));
+	} else {
+		sc = tfc__calloc(1, sizeof(*sc));
+		sc->stats = tfc__calloc((size_t)x->n_nodes + 1, sizeof(*sc->stats));
+		sc->out_buf = tfc__calloc((size_t)x->n_outs + 1, sizeof(*sc->out_buf));
+	}
+	trace->scratch = sc;
+	trace->stats = sc->stats;
+	trace->out_buf = sc->out_buf;
+	trace->n_extra = 0;
+	for (int i = 0; i < x->n_roots; i++)
+		trace->stats[x->roots[i]].sched_ns = mono;
+}
+
 void tfc__run_trace_done(struct tfc__executable *x, struct tfc__run_trace *t)
 {
+	for (int i = 0; i < t->n_extra; i++)
+		free(t->extra[i].st.outs);
+	free(t->extra);
+	t->extra = NULL;
+	t->n_extra = t->cap_extra = 0;
 	struct tfc__trace_scratch *sc = t->scratch, *none = NULL;
 	t->scratch = NULL;
 	t->stats = NULL;
@@ -111,6 +100,7 @@ void tfc__executable_free(struct tfc__executable *x)
 	if (!x)
 		return;
 	scratch_free(atomic_load(&x->scratch));
+	tfc__cf_free(x->cf);
 	for (int i = 0; i < x->n_nodes; i++) {
 		struct xnode *n = &x->nodes[i];
 		if (n->k && n->k->destroy && n->state && !n->shared_state)
@@ -369,6 +359,16 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 	x->n_roots = tail;
 	x->roots = tfc__malloc(((size_t)tail + 1) * sizeof(int));
 	memcpy(x->roots, order, (size_t)tail * sizeof(int));
+	bool has_cf = false;
+	for (int i = 0; i < n && !has_cf; i++)
+		has_cf = tfc__cf_is_control_flow(x->nodes[i].op);
+	if (has_cf) {
+		/* Loops are cycles through NextIteration -> Merge: the control-flow build
+		 * checks the graph its own way. */
+		if (!tfc__cf_build(x, st))
+			goto out;
+		tail = head = n;
+	}
 	while (head < tail) {
 		struct xnode *xn = &x->nodes[order[head++]];
 		for (int e = 0; e < xn->out_first[xn->n_out]; e++)
@@ -382,10 +382,9 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		int bad = 0;
 		while (bad < n && pending[bad] == 0)
 			bad++;
-		tfc_status_set(st, TFC_UNIMPLEMENTED,
-			       "The subgraph to run has a cycle through node '%s' (op %s); while loops "
-			       "(v1 control flow) cannot run in tfc yet",
-			       x->nodes[bad].op->name, x->nodes[bad].op->type);
+		tfc_status_set(st, TFC_INVALID_ARGUMENT,
+			       "Graph is invalid, contains a cycle with %d nodes, including: %s",
+			       n - tail, x->nodes[bad].op->name);
 		goto out;
 	}
 	ok = true;
@@ -407,10 +406,6 @@ out:
 
 /* ---- run */
 
-struct slot {
-	tfc_tensor *t;      /* owned reference, or NULL */
-	struct tfc_ref *ref; /* for ref edges: the variable slot */
-};
 
 struct nrun;
 
@@ -438,12 +433,6 @@ struct task {
 	int node;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void step_fail(struct step *sp, tfc_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -462,16 +451,6 @@ static void step_fail(struct step *sp, tfc_code code, const char *fmt, ...)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-/* The value behind a slot: the tensor, or a snapshot of a ref's current value. */
-static tfc_tensor *slot_value(struct slot *sl)
-{
-	if (!sl->ref)
-		return tfc_tensor_ref(sl->t);
-	pthread_mutex_lock(&sl->ref->mu);
-	tfc_tensor *v = tfc_tensor_ref(sl->ref->value);
-	pthread_mutex_unlock(&sl->ref->mu);
-	return v;
-}
 
 /* One node's execution in a step: its argument arrays point into the step's
  * buffers (each node runs at most once a step, so nothing is allocated per node). */
@@ -492,7 +471,7 @@ typedef void (*push_fn)(struct step *, int, void *);
 static atomic_uint next_thread_id = 1;
 static _Thread_local uint32_t my_thread_id;
 
-static uint32_t thread_id(void)
+uint32_t tfc__exec_thread_id(void)
 {
 	if (!my_thread_id)
 		my_thread_id = atomic_fetch_add(&next_thread_id, 1);
@@ -525,7 +504,7 @@ static void finish_node(struct nrun *nr, bool computed, push_fn push, void *pctx
 		tfc_tensor_free(nr->in[k]);
 	struct tfc__node_stat *ns = sp->trace ? &sp->trace->stats[nr->node] : NULL;
 	if (ns && computed) {
-		ns->op_end_ns = now_ns();
+		ns->op_end_ns = tfc__now_ns();
 		ns->ran = ok;
 		for (int o = 0; o < xn->n_out && ok; o++) {
 			struct slot tmp = {nr->out[o], nr->outref[o]};
@@ -546,7 +525,7 @@ static void finish_node(struct nrun *nr, bool computed, push_fn push, void *pctx
 			}
 			for (int f = xn->fetch_first[o]; f < xn->fetch_first[o + 1]; f++) {
 				struct slot tmp = {nr->out[o], nr->outref[o]};
-				tfc_tensor *v = slot_value(&tmp);
+				tfc_tensor *v = tfc__slot_value(&tmp);
 				if (!v)
 					step_fail(sp, TFC_FAILED_PRECONDITION,
 						  "Attempting to use uninitialized value %s",
@@ -564,7 +543,7 @@ static void finish_node(struct nrun *nr, bool computed, push_fn push, void *pctx
 				if (atomic_fetch_sub(&sp->pending[v], 1) != 1)
 					continue;
 				if (sp->trace)
-					sp->trace->stats[v].sched_ns = now_ns();
+					sp->trace->stats[v].sched_ns = tfc__now_ns();
 				if (next && *next < 0)
 					*next = v;
 				else
@@ -575,7 +554,7 @@ static void finish_node(struct nrun *nr, bool computed, push_fn push, void *pctx
 	for (int o = 0; o < xn->n_out; o++)
 		tfc_tensor_free(nr->out[o]);
 	if (ns)
-		ns->all_end_ns = now_ns();
+		ns->all_end_ns = tfc__now_ns();
 }
 
 static void pool_done(void *arg);
@@ -598,18 +577,18 @@ static void run_node(struct step *sp, int i, push_fn push, void *pctx, int *next
 	nr->kst.msg = NULL;
 	struct tfc__node_stat *ns = sp->trace ? &sp->trace->stats[i] : NULL;
 	if (ns) {
-		ns->all_start_ns = now_ns();
-		ns->thread_id = thread_id();
+		ns->all_start_ns = tfc__now_ns();
+		ns->thread_id = tfc__exec_thread_id();
 		ns->outs = sp->trace->out_buf + xn->out_base;
 	}
 	bool compute = !atomic_load(&sp->failed);
-	if (compute && sp->deadline_ns && now_ns() > sp->deadline_ns) {
+	if (compute && sp->deadline_ns && tfc__now_ns() > sp->deadline_ns) {
 		step_fail(sp, TFC_DEADLINE_EXCEEDED, "Timed out waiting for notification");
 		compute = false;
 	}
 	for (int k = 0; k < xn->n_in; k++) {
 		struct slot *sl = &sp->slots[xn->in_base + k];
-		nr->in[k] = compute ? slot_value(sl) : NULL;
+		nr->in[k] = compute ? tfc__slot_value(sl) : NULL;
 		nr->inref[k] = xn->ref_arg[k] ? sl->ref : NULL;
 		if (compute && !nr->in[k] && !(xn->ref_arg[k] || xn->allows_uninit)) {
 			/* TensorFlow's text, which already names the variable. */
@@ -641,7 +620,7 @@ static void run_node(struct step *sp, int i, push_fn push, void *pctx, int *next
 	};
 	struct tfc_device *dev = sp->s->device_impls[xn->device];
 	if (ns)
-		ns->op_start_ns = now_ns();
+		ns->op_start_ns = tfc__now_ns();
 	if (dev->ops->compute_async) {
 		/* The node stays outstanding until its done callback has run. */
 		atomic_fetch_add(&sp->outstanding, 1);
@@ -722,6 +701,31 @@ static void pool_done(void *arg)
 	pthread_mutex_unlock(&sp->mu);
 }
 
+void tfc__wait_outstanding(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *outstanding,
+			   int64_t deadline, tfc_status *err, atomic_bool *failed)
+{
+	/* deadline is a copy: workers read the step's, so it is never written there. */
+	while (atomic_load(outstanding) > 0) {
+		if (!deadline) {
+			pthread_cond_wait(cv, mu);
+			continue;
+		}
+		/* The condition variable uses the realtime clock; convert. */
+		int64_t left = deadline - tfc__now_ns();
+		struct timespec rt, ts;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		int64_t abs_rt = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec + (left > 0 ? left : 0);
+		ts.tv_sec = (time_t)(abs_rt / 1000000000);
+		ts.tv_nsec = (long)(abs_rt % 1000000000);
+		if (pthread_cond_timedwait(cv, mu, &ts) != 0 && atomic_load(outstanding) > 0 &&
+		    err->code == TFC_OK) {
+			tfc_status_set(err, TFC_DEADLINE_EXCEEDED, "Timed out waiting for notification");
+			atomic_store(failed, true);
+			deadline = 0; /* now wait for the nodes in flight to finish */
+		}
+	}
+}
+
 static void run_pool(struct step *sp)
 {
 	struct tfc__executable *x = sp->x;
@@ -732,27 +736,7 @@ static void run_pool(struct step *sp)
 		ppush(sp, x->roots[i], NULL);
 	pthread_mutex_lock(&sp->mu);
 	atomic_fetch_sub(&sp->outstanding, 1);
-	/* A local copy: workers read sp->deadline_ns, so it is never written here. */
-	int64_t deadline = sp->deadline_ns;
-	while (atomic_load(&sp->outstanding) > 0) {
-		if (deadline) {
-			/* The condition variable uses the realtime clock; convert. */
-			int64_t left = deadline - now_ns();
-			struct timespec rt, ts;
-			clock_gettime(CLOCK_REALTIME, &rt);
-			int64_t abs_rt = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec + (left > 0 ? left : 0);
-			ts.tv_sec = (time_t)(abs_rt / 1000000000);
-			ts.tv_nsec = (long)(abs_rt % 1000000000);
-			if (pthread_cond_timedwait(&sp->done, &sp->mu, &ts) != 0 &&
-			    atomic_load(&sp->outstanding) > 0 && sp->err.code == TFC_OK) {
-				tfc_status_set(&sp->err, TFC_DEADLINE_EXCEEDED, "Timed out waiting for notification");
-				atomic_store(&sp->failed, true);
-				deadline = 0; /* now wait for the nodes in flight to finish */
-			}
-		} else {
-			pthread_cond_wait(&sp->done, &sp->mu);
-		}
-	}
+	tfc__wait_outstanding(&sp->mu, &sp->done, &sp->outstanding, sp->deadline_ns, &sp->err, &sp->failed);
 	pthread_mutex_unlock(&sp->mu);
 }
 
@@ -769,6 +753,10 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 			 tfc_tensor *const *feed_values, tfc_tensor **out_values, int64_t deadline_ns,
 			 struct tfc__run_trace *trace, tfc_status *st)
 {
+	if (x->cf) {
+		tfc__cf_run(s, x, feed_values, out_values, deadline_ns, trace, st);
+		return;
+	}
 	struct step sp = {0};
 	sp.s = s;
 	sp.x = x;
@@ -787,25 +775,7 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 	sp.step_id = atomic_fetch_add(&s->next_step, 1);
 	sp.deadline_ns = deadline_ns;
 	if (trace && trace->level > 0) {
-		struct timespec rt;
-		clock_gettime(CLOCK_REALTIME, &rt);
-		int64_t mono = now_ns();
-		trace->real_minus_mono_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - mono;
-		trace->step_start_ns = mono;
-		struct tfc__trace_scratch *sc = atomic_exchange(&x->scratch, NULL);
-		if (sc) {
-			memset(sc->stats, 0, ((size_t)x->n_nodes + 1) * sizeof(*sc->stats));
-			memset(sc->out_buf, 0, ((size_t)x->n_outs + 1) * sizeof(*sc->out_buf));
-		} else {
-			sc = tfc__calloc(1, sizeof(*sc));
-			sc->stats = tfc__calloc((size_t)x->n_nodes + 1, sizeof(*sc->stats));
-			sc->out_buf = tfc__calloc((size_t)x->n_outs + 1, sizeof(*sc->out_buf));
-		}
-		trace->scratch = sc;
-		trace->stats = sc->stats;
-		trace->out_buf = sc->out_buf;
-		for (int i = 0; i < x->n_roots; i++)
-			trace->stats[x->roots[i]].sched_ns = mono;
+		tfc__trace_begin(x, trace);
 		sp.trace = trace;
 	}
 	atomic_init(&sp.failed, false);

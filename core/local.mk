@@ -32,6 +32,8 @@ libtfcbase_la_SOURCES = \
 	core/session.c \
 	core/saved_model.c \
 	core/executor.c \
+	core/executor_cf.c \
+	core/executor_internal.h \
 	core/threadpool.c \
 	core/device_cpu.c \
 	core/step_stats.c \

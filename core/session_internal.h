@@ -93,6 +93,14 @@ struct tfc__run_trace {
 	int64_t step_start_ns;
 	struct tfc__node_stat *stats;   /* one per executable node */
 	struct tfc__out_stat *out_buf;
+	/* Executions of a node after its first (a node in a while loop runs once per
+	 * iteration): filled by the control-flow runner, each with its own outs
+	 * (malloc'd, freed by tfc__run_trace_done), in the order they finished. */
+	struct tfc__extra_stat {
+		int node;
+		struct tfc__node_stat st;
+	} *extra;
+	int n_extra, cap_extra;
 };
 
 /* Runs one step of x. Fills out_values (n_fetches) or sets st. deadline_ns is an

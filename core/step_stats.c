@@ -87,6 +87,7 @@ static Tensorflow__TensorDescription *tensor_desc(struct tfc__arena *a, const st
 struct order {
 	int node;
 	int64_t start;
+	const struct tfc__node_stat *st;
 };
 
 static int by_start(const void *a, const void *b)
@@ -156,7 +157,9 @@ static Tensorflow__StepStats *step_stats(struct tfc__arena *a, const struct tfc_
 	tensorflow__step_stats__init(ss);
 	ss->n_dev_stats = (size_t)s->n_devices;
 	ss->dev_stats = tfc__arena_calloc(a, (size_t)s->n_devices + 1, sizeof(*ss->dev_stats));
-	struct order *ord = tfc__malloc(((size_t)n + 1) * sizeof(*ord));
+	/* Each execution: a node's first is in stats[], later ones (loop iterations)
+	 * in extra[]. */
+	struct order *ord = tfc__malloc(((size_t)n + (size_t)t->n_extra + 1) * sizeof(*ord));
 	for (int d = 0; d < s->n_devices; d++) {
 		Tensorflow__DeviceStepStats *ds = tfc__arena_alloc(a, sizeof(*ds));
 		tensorflow__device_step_stats__init(ds);
@@ -164,13 +167,17 @@ static Tensorflow__StepStats *step_stats(struct tfc__arena *a, const struct tfc_
 		int k = 0;
 		for (int i = 0; i < n; i++)
 			if (t->stats[i].ran && tfc__executable_node_device(x, i) == d)
-				ord[k++] = (struct order){i, t->stats[i].all_start_ns};
+				ord[k++] = (struct order){i, t->stats[i].all_start_ns, &t->stats[i]};
+		for (int e = 0; e < t->n_extra; e++)
+			if (tfc__executable_node_device(x, t->extra[e].node) == d)
+				ord[k++] = (struct order){t->extra[e].node, t->extra[e].st.all_start_ns,
+							  &t->extra[e].st};
 		qsort(ord, (size_t)k, sizeof(*ord), by_start);
 		ds->n_node_stats = (size_t)k;
 		ds->node_stats = tfc__arena_calloc(a, (size_t)k + 1, sizeof(*ds->node_stats));
 		for (int j = 0; j < k; j++)
 			ds->node_stats[j] = node_stats(a, tfc__executable_node_op(x, ord[j].node),
-						       &t->stats[ord[j].node], t);
+						       ord[j].st, t);
 		ss->dev_stats[d] = ds;
 	}
 	free(ord);

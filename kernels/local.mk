@@ -9,6 +9,7 @@ libtfcbase_la_SOURCES += \
 	kernels/kernel_util.c \
 	kernels/broadcast.c \
 	kernels/const_kernels.c \
+	kernels/control_flow.c \
 	kernels/math_kernels.c \
 	kernels/matmul_kernels.c \
 	kernels/nn_kernels.c \

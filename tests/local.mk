@@ -184,6 +184,11 @@ TESTS += tests/test_placement
 tests_test_placement_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_placement_LDADD = libtfccore.la
 
+# v1 control flow (core/executor_cf.c): conds, while loops, nested loops, fixtures.
+check_PROGRAMS += tests/test_control_flow
+TESTS += tests/test_control_flow
+tests_test_control_flow_LDADD = libtfccore.la
+
 # Building training graphs from C (tfc_train.h): gradients with finite-difference
 # checks, initializers, optimizers, training to a stated result, fixture train ops.
 check_PROGRAMS += tests/test_gradients tests/test_train

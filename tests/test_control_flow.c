@@ -1,0 +1,543 @@
+/*
+ * test_control_flow.c: v1 control flow in the executor (core/executor_cf.c): conds
+ * (Switch/Merge, dead branches, value_index), while loops (frames, iterations, loop
+ * invariants, parallel_iterations, nested loops, a loop in an untaken branch),
+ * step stats of repeated executions, the errors of malformed loops, and the
+ * fixtures whose answers are known (graph-while-loop -> 10, cond_test -> 34,
+ * nested_loop, while_loop, loops_and_resource_vars, checked against TensorFlow).
+ * Graphs are written as GraphDef text; each runs with 1, 2 and 4 inter-op threads.
+ */
+#include "test_util.h"
+
+#include "config.pb-c.h"
+#include "step_stats.pb-c.h"
+
+/* ---- GraphDef text helpers */
+
+struct gtext {
+	char buf[32768];
+	size_t n;
+};
+
+static void add(struct gtext *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct gtext *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(g->buf + g->n, sizeof(g->buf) - g->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		g->n += (size_t)k;
+}
+
+#define T32 "attr { key: \"T\" value { type: DT_INT32 } }"
+#define TF32 "attr { key: \"T\" value { type: DT_FLOAT } }"
+
+/* node NAME of OP with inputs "a,b,^c" and extra attr text. */
+static void node(struct gtext *g, const char *name, const char *op, const char *inputs,
+		 const char *attrs)
+{
+	add(g, "node { name: \"%s\" op: \"%s\" ", name, op);
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s", inputs);
+	for (char *p = strtok(tmp, ","); p; p = strtok(NULL, ","))
+		add(g, "input: \"%s\" ", p);
+	add(g, "%s }\n", attrs);
+}
+
+static void const_i32(struct gtext *g, const char *name, int v, const char *ctrl)
+{
+	char attrs[256];
+	snprintf(attrs, sizeof(attrs),
+		 "attr { key: \"dtype\" value { type: DT_INT32 } } attr { key: \"value\" value { "
+		 "tensor { dtype: DT_INT32 tensor_shape {} int_val: %d } } }",
+		 v);
+	node(g, name, "Const", ctrl ? ctrl : "", attrs);
+}
+
+static void enter(struct gtext *g, const char *name, const char *in, const char *frame, bool constant,
+		  int parallel)
+{
+	char attrs[256];
+	snprintf(attrs, sizeof(attrs),
+		 T32 " attr { key: \"frame_name\" value { s: \"%s\" } } attr { key: \"is_constant\" "
+		     "value { b: %s } } attr { key: \"parallel_iterations\" value { i: %d } }",
+		 frame, constant ? "true" : "false", parallel);
+	node(g, name, "Enter", in, attrs);
+}
+
+#define MERGE2 T32 " attr { key: \"N\" value { i: 2 } }"
+
+/* A loop "P" counting i from 0 to n (a loop invariant) and summing acc += i:
+ * P/Exit = n, P/Exit_1 = n(n-1)/2. `i0` and `acc0` are its initial values. */
+static void counting_loop(struct gtext *g, const char *P, const char *i0, const char *acc0,
+			  const char *n, int parallel)
+{
+	char a[128], b[128], c[128], frame[64];
+#define NM(buf, suffix) (snprintf(buf, sizeof(buf), "%s/%s", P, suffix), buf)
+	snprintf(frame, sizeof(frame), "%s/ctx", P);
+	enter(g, NM(a, "Enter"), i0, frame, false, parallel);
+	enter(g, NM(a, "Enter_1"), acc0, frame, false, parallel);
+	enter(g, NM(a, "Enter_n"), n, frame, true, parallel);
+	snprintf(b, sizeof(b), "%s/Enter,%s/NextIteration", P, P);
+	node(g, NM(a, "Merge"), "Merge", b, MERGE2);
+	snprintf(b, sizeof(b), "%s/Enter_1,%s/NextIteration_1", P, P);
+	node(g, NM(a, "Merge_1"), "Merge", b, MERGE2);
+	snprintf(b, sizeof(b), "%s/Merge,%s/Enter_n", P, P);
+	node(g, NM(a, "Less"), "Less", b, T32);
+	snprintf(b, sizeof(b), "%s/Less", P);
+	node(g, NM(a, "LoopCond"), "LoopCond", b, "");
+	snprintf(b, sizeof(b), "%s/Merge,%s/LoopCond", P, P);
+	node(g, NM(a, "Switch"), "Switch", b, T32);
+	snprintf(b, sizeof(b), "%s/Merge_1,%s/LoopCond", P, P);
+	node(g, NM(a, "Switch_1"), "Switch", b, T32);
+	snprintf(b, sizeof(b), "%s/Switch:1", P);
+	node(g, NM(a, "Identity"), "Identity", b, T32);
+	snprintf(b, sizeof(b), "%s/Switch_1:1", P);
+	node(g, NM(a, "Identity_1"), "Identity", b, T32);
+	snprintf(c, sizeof(c), "^%s/Identity", P);
+	const_i32(g, NM(a, "one"), 1, c);
+	snprintf(b, sizeof(b), "%s/Identity,%s/one", P, P);
+	node(g, NM(a, "add"), "Add", b, T32);
+	snprintf(b, sizeof(b), "%s/Identity_1,%s/Identity", P, P);
+	node(g, NM(a, "add_1"), "Add", b, T32);
+	snprintf(b, sizeof(b), "%s/add", P);
+	node(g, NM(a, "NextIteration"), "NextIteration", b, T32);
+	snprintf(b, sizeof(b), "%s/add_1", P);
+	node(g, NM(a, "NextIteration_1"), "NextIteration", b, T32);
+	snprintf(b, sizeof(b), "%s/Switch", P);
+	node(g, NM(a, "Exit"), "Exit", b, T32);
+	snprintf(b, sizeof(b), "%s/Switch_1", P);
+	node(g, NM(a, "Exit_1"), "Exit", b, T32);
+#undef NM
+}
+
+static tfc_graph *import_text(const struct gtext *t, tfc_status *st)
+{
+	tfc_graph *g = tfc_graph_new();
+	tfc_graph_import(g, t->buf, t->n, TFC_FORMAT_TEXT, NULL, NULL, st);
+	if (tfc_status_code(st) != TFC_OK)
+		diag("import: %s", tfc_status_message(st));
+	return g;
+}
+
+static tfc_session *session(tfc_graph *g, int threads, tfc_status *st)
+{
+	tfc_session_options *o = tfc_session_options_new();
+	char v[16];
+	snprintf(v, sizeof(v), "%d", threads);
+	tfc_session_options_set_config_value(o, "inter_op_parallelism_threads", v, st);
+	tfc_session *s = tfc_session_new(g, o, st);
+	tfc_session_options_free(o);
+	return s;
+}
+
+/* Runs fetches (comma-separated names), feeding feeds[i] = vals[i]; fills out. */
+static void run(tfc_session *s, tfc_graph *g, const char *fetch_list, int nf, const char *const *feeds,
+		tfc_tensor *const *vals, tfc_tensor **out, tfc_status *st)
+{
+	tfc_output f[8], fd[8];
+	int n = 0;
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s", fetch_list);
+	for (char *p = strtok(tmp, ","); p && n < 8; p = strtok(NULL, ","))
+		f[n++] = tfc_graph_output_by_name(g, p);
+	for (int i = 0; i < nf; i++)
+		fd[i] = tfc_graph_output_by_name(g, feeds[i]);
+	for (int i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (!f[i].oper) {
+			tfc_status_set(st, TFC_NOT_FOUND, "no tensor %d in %s", i, fetch_list);
+			return;
+		}
+	}
+	tfc_session_run(s, NULL, 0, fd, vals, nf, f, out, n, NULL, 0, NULL, st);
+}
+
+static int32_t iv(const tfc_tensor *t) { return t ? *(const int32_t *)tfc_tensor_data(t) : -999999; }
+
+static const int threads[] = {1, 2, 4};
+
+/* ---- conds */
+
+static void test_cond(void)
+{
+	struct gtext t = {0};
+	node(&t, "x", "Placeholder", "", "attr { key: \"dtype\" value { type: DT_INT32 } }");
+	node(&t, "p", "Placeholder", "", "attr { key: \"dtype\" value { type: DT_BOOL } }");
+	node(&t, "cond/Switch", "Switch", "x,p", T32);
+	node(&t, "cond/switch_t", "Identity", "cond/Switch:1", T32);
+	node(&t, "cond/switch_f", "Identity", "cond/Switch:0", T32);
+	const_i32(&t, "cond/k17", 17, "^cond/switch_t");
+	const_i32(&t, "cond/k23", 23, "^cond/switch_f");
+	node(&t, "cond/mul", "Mul", "cond/switch_t,cond/k17", T32);
+	node(&t, "cond/add", "Add", "cond/switch_f,cond/k23", T32);
+	node(&t, "cond/Merge", "Merge", "cond/mul,cond/add", MERGE2);
+	node(&t, "after", "Add", "cond/Merge,x", T32);
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(&t, st);
+	for (size_t ti = 0; ti < 3; ti++) {
+		tfc_session *s = session(g, threads[ti], st);
+		for (int pv = 0; pv < 2; pv++) {
+			tfc_tensor *vals[2] = {tfc_tensor_new_scalar_int32(2), tfc_tensor_new_scalar_bool(pv)};
+			tfc_tensor *out[3];
+			run(s, g, "cond/Merge:0,cond/Merge:1,after:0", 2, (const char *[]){"x:0", "p:0"}, vals,
+			    out, st);
+			int want = pv ? 34 : 25;
+			ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == want && iv(out[1]) == (pv ? 0 : 1) &&
+				   iv(out[2]) == want + 2,
+			   "cond (%d threads, pred %s): Merge = %d, value_index %d, after = %d", threads[ti],
+			   pv ? "true" : "false", iv(out[0]), iv(out[1]), iv(out[2]));
+			for (int i = 0; i < 3; i++)
+				tfc_tensor_free(out[i]);
+			/* The untaken branch is dead: fetching it is an error, as in TensorFlow. */
+			run(s, g, pv ? "cond/add:0" : "cond/mul:0", 2, (const char *[]){"x:0", "p:0"}, vals, out, st);
+			ok(tfc_status_code(st) == TFC_INVALID_ARGUMENT &&
+				   strstr(tfc_status_message(st), "does not have value") && !out[0],
+			   "fetching the untaken branch: InvalidArgument (%s)", tfc_status_message(st));
+			tfc_tensor_free(out[0]);
+			tfc_tensor_free(vals[0]);
+			tfc_tensor_free(vals[1]);
+		}
+		tfc_session_free(s);
+	}
+	/* A predicate that is not a scalar: InvalidArgument naming the Switch. */
+	tfc_session *s = session(g, 1, st);
+	int64_t two[] = {2};
+	tfc_tensor *pv = tfc_tensor_new(TFC_BOOL, two, 1, NULL);
+	tfc_tensor *vals[2] = {tfc_tensor_new_scalar_int32(2), pv};
+	tfc_tensor *out[1];
+	run(s, g, "after:0", 2, (const char *[]){"x:0", "p:0"}, vals, out, st);
+	ok(tfc_status_code(st) == TFC_INVALID_ARGUMENT && strstr(tfc_status_message(st), "cond/Switch") &&
+		   strstr(tfc_status_message(st), "scalar"),
+	   "a [2] predicate: %s", tfc_status_message(st));
+	tfc_tensor_free(vals[0]);
+	tfc_tensor_free(vals[1]);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* ---- while loops */
+
+static void test_counting_loop(int n_iter, int parallel)
+{
+	struct gtext t = {0};
+	const_i32(&t, "zero", 0, NULL);
+	node(&t, "n", "Placeholder", "", "attr { key: \"dtype\" value { type: DT_INT32 } }");
+	counting_loop(&t, "while", "zero", "zero", "n", parallel);
+	node(&t, "result", "Add", "while/Exit,while/Exit_1", T32);
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(&t, st);
+	for (size_t ti = 0; ti < 3; ti++) {
+		tfc_session *s = session(g, threads[ti], st);
+		bool good = true;
+		int32_t got[3] = {0};
+		for (int rep = 0; rep < 3 && good; rep++) {
+			tfc_tensor *nv = tfc_tensor_new_scalar_int32(n_iter), *out[3];
+			run(s, g, "while/Exit:0,while/Exit_1:0,result:0", 1, (const char *[]){"n:0"}, &nv, out, st);
+			if (tfc_status_code(st) != TFC_OK)
+				diag("%s", tfc_status_message(st));
+			for (int i = 0; i < 3; i++) {
+				got[i] = iv(out[i]);
+				tfc_tensor_free(out[i]);
+			}
+			int32_t sum = (int32_t)((int64_t)n_iter * (n_iter - 1) / 2);
+			good = tfc_status_code(st) == TFC_OK && got[0] == n_iter && got[1] == sum &&
+			       got[2] == n_iter + sum;
+			tfc_tensor_free(nv);
+		}
+		ok(good, "loop of %d iterations, parallel_iterations %d, %d threads: i = %d, sum = %d",
+		   n_iter, parallel, threads[ti], got[0], got[1]);
+		tfc_session_free(s);
+	}
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* A loop inside a loop: the inner one runs to the outer counter each time. */
+static void test_nested(void)
+{
+	struct gtext t = {0};
+	const_i32(&t, "zero", 0, NULL);
+	const_i32(&t, "four", 4, NULL);
+	/* Outer loop "o": i from 0 to 4; its body runs inner loop "o/in" up to i and
+	 * adds the inner sum to acc. */
+	enter(&t, "o/Enter", "zero", "o/ctx", false, 10);
+	enter(&t, "o/Enter_1", "zero", "o/ctx", false, 10);
+	enter(&t, "o/Enter_n", "four", "o/ctx", true, 10);
+	node(&t, "o/Merge", "Merge", "o/Enter,o/NextIteration", MERGE2);
+	node(&t, "o/Merge_1", "Merge", "o/Enter_1,o/NextIteration_1", MERGE2);
+	node(&t, "o/Less", "Less", "o/Merge,o/Enter_n", T32);
+	node(&t, "o/LoopCond", "LoopCond", "o/Less", "");
+	node(&t, "o/Switch", "Switch", "o/Merge,o/LoopCond", T32);
+	node(&t, "o/Switch_1", "Switch", "o/Merge_1,o/LoopCond", T32);
+	node(&t, "o/Identity", "Identity", "o/Switch:1", T32);
+	node(&t, "o/Identity_1", "Identity", "o/Switch_1:1", T32);
+	const_i32(&t, "o/zero", 0, "^o/Identity");
+	counting_loop(&t, "o/in", "o/zero", "o/zero", "o/Identity", 10);
+	const_i32(&t, "o/one", 1, "^o/Identity");
+	node(&t, "o/add", "Add", "o/Identity,o/one", T32);
+	node(&t, "o/add_1", "Add", "o/Identity_1,o/in/Exit_1", T32);
+	node(&t, "o/NextIteration", "NextIteration", "o/add", T32);
+	node(&t, "o/NextIteration_1", "NextIteration", "o/add_1", T32);
+	node(&t, "o/Exit", "Exit", "o/Switch", T32);
+	node(&t, "o/Exit_1", "Exit", "o/Switch_1", T32);
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(&t, st);
+	/* sum over i < 4 of i(i-1)/2 = 0 + 0 + 1 + 3 = 4 */
+	for (size_t ti = 0; ti < 3; ti++) {
+		tfc_session *s = session(g, threads[ti], st);
+		tfc_tensor *out[2];
+		run(s, g, "o/Exit:0,o/Exit_1:0", 0, NULL, NULL, out, st);
+		ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == 4 && iv(out[1]) == 4,
+		   "nested loops (%d threads): outer i = %d, sum of inner sums = %d", threads[ti], iv(out[0]),
+		   iv(out[1]));
+		tfc_tensor_free(out[0]);
+		tfc_tensor_free(out[1]);
+		/* A tensor inside the loop cannot be fetched. */
+		run(s, g, "o/in/Exit:0", 0, NULL, NULL, out, st);
+		ok(tfc_status_code(st) == TFC_INVALID_ARGUMENT && strstr(tfc_status_message(st), "o/in/Exit") &&
+			   strstr(tfc_status_message(st), "o/ctx"),
+		   "fetching inside a loop: %s", tfc_status_message(st));
+		tfc_tensor_free(out[0]);
+		tfc_session_free(s);
+	}
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* A loop in the untaken branch of a cond: dead Enters make the whole loop dead, its
+ * Exits reach the Merge dead when the frame is done, and the other branch wins. */
+static void test_loop_in_dead_branch(void)
+{
+	struct gtext t = {0};
+	node(&t, "x", "Placeholder", "", "attr { key: \"dtype\" value { type: DT_INT32 } }");
+	node(&t, "p", "Placeholder", "", "attr { key: \"dtype\" value { type: DT_BOOL } }");
+	node(&t, "c/Switch", "Switch", "x,p", T32);
+	node(&t, "c/t", "Identity", "c/Switch:1", T32);
+	node(&t, "c/f", "Identity", "c/Switch:0", T32);
+	const_i32(&t, "c/zero", 0, "^c/t");
+	counting_loop(&t, "c/w", "c/zero", "c/zero", "c/t", 10);
+	const_i32(&t, "c/k", 100, "^c/f");
+	node(&t, "c/neg", "Sub", "c/k,c/f", T32);
+	node(&t, "c/Merge", "Merge", "c/w/Exit_1,c/neg", MERGE2);
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(&t, st);
+	for (size_t ti = 0; ti < 3; ti++) {
+		tfc_session *s = session(g, threads[ti], st);
+		for (int pv = 0; pv < 2; pv++) {
+			tfc_tensor *vals[2] = {tfc_tensor_new_scalar_int32(5), tfc_tensor_new_scalar_bool(pv)};
+			tfc_tensor *out[2];
+			run(s, g, "c/Merge:0,c/Merge:1", 2, (const char *[]){"x:0", "p:0"}, vals, out, st);
+			int want = pv ? 10 : 95; /* sum 0..4 = 10; 100 - 5 = 95 */
+			ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == want && iv(out[1]) == (pv ? 0 : 1),
+			   "loop in the %s branch (%d threads): Merge = %d (index %d)", pv ? "taken" : "untaken",
+			   threads[ti], iv(out[0]), iv(out[1]));
+			if (tfc_status_code(st) != TFC_OK)
+				diag("%s", tfc_status_message(st));
+			tfc_tensor_free(out[0]);
+			tfc_tensor_free(out[1]);
+			tfc_tensor_free(vals[0]);
+			tfc_tensor_free(vals[1]);
+		}
+		tfc_session_free(s);
+	}
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* Traced: a node of the loop body has one node stat per iteration. */
+static void test_step_stats(void)
+{
+	struct gtext t = {0};
+	const_i32(&t, "zero", 0, NULL);
+	const_i32(&t, "n", 7, NULL);
+	counting_loop(&t, "while", "zero", "zero", "n", 10);
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(&t, st);
+	tfc_session *s = session(g, 2, st);
+	Tensorflow__RunOptions ro;
+	tensorflow__run_options__init(&ro);
+	ro.trace_level = TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__FULL_TRACE;
+	uint8_t rob[64];
+	size_t rol = tensorflow__run_options__pack(&ro, rob);
+	tfc_output f = tfc_graph_output_by_name(g, "while/Exit_1:0");
+	tfc_tensor *out = NULL;
+	tfc_buffer_t *md = NULL;
+	tfc_session_run(s, rob, rol, NULL, NULL, 0, &f, &out, 1, NULL, 0, &md, st);
+	int adds = 0, merges = 0, exits = 0, total = 0;
+	bool ordered = true;
+	Tensorflow__RunMetadata *m = md ? tensorflow__run_metadata__unpack(NULL, md->length, md->data) : NULL;
+	if (m && m->step_stats) {
+		for (size_t d = 0; d < m->step_stats->n_dev_stats; d++) {
+			const Tensorflow__DeviceStepStats *ds = m->step_stats->dev_stats[d];
+			for (size_t k = 0; k < ds->n_node_stats; k++) {
+				const char *nm = ds->node_stats[k]->node_name;
+				adds += !strcmp(nm, "while/add_1");
+				merges += !strcmp(nm, "while/Merge");
+				exits += !strcmp(nm, "while/Exit_1");
+				total++;
+				if (k && ds->node_stats[k]->all_start_micros < ds->node_stats[k - 1]->all_start_micros)
+					ordered = false;
+			}
+		}
+	}
+	ok(iv(out) == 21 && adds == 7 && merges == 8 && exits == 1 && ordered,
+	   "traced loop of 7: while/add_1 has %d node stats, while/Merge %d, while/Exit_1 %d (%d in all)",
+	   adds, merges, exits, total);
+	if (m)
+		tensorflow__run_metadata__free_unpacked(m, NULL);
+	tfc_buffer_free(md);
+	tfc_tensor_free(out);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* ---- malformed graphs */
+
+static void expect_error(const char *what, const struct gtext *t, const char *fetch, tfc_code code,
+			 const char *needle)
+{
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(t, st);
+	tfc_session *s = session(g, 1, st);
+	tfc_tensor *out[1] = {NULL};
+	run(s, g, fetch, 0, NULL, NULL, out, st);
+	ok(tfc_status_code(st) == code && strstr(tfc_status_message(st), needle) && !out[0], "%s: %s", what,
+	   tfc_status_message(st));
+	tfc_tensor_free(out[0]);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+static void test_errors(void)
+{
+	struct gtext t = {0};
+	const_i32(&t, "a", 1, NULL);
+	node(&t, "e", "Exit", "a", T32);
+	expect_error("an Exit outside any loop", &t, "e:0", TFC_INVALID_ARGUMENT, "not inside a while loop");
+
+	memset(&t, 0, sizeof(t));
+	const_i32(&t, "a", 1, NULL);
+	enter(&t, "w/Enter", "a", "w/ctx", false, 10);
+	node(&t, "mix", "Add", "w/Enter,a", T32);
+	node(&t, "w/Exit", "Exit", "mix", T32);
+	expect_error("inputs from two frames", &t, "w/Exit:0", TFC_INVALID_ARGUMENT, "different frames");
+
+	memset(&t, 0, sizeof(t));
+	const_i32(&t, "a", 1, NULL);
+	node(&t, "m", "Merge", "a,n2", MERGE2);
+	node(&t, "n1", "Identity", "m", T32);
+	node(&t, "n2", "Identity", "n1", T32);
+	node(&t, "sw", "Switch", "m,b", T32);
+	node(&t, "b", "Placeholder", "", "attr { key: \"dtype\" value { type: DT_BOOL } }");
+	expect_error("a cycle not through NextIteration", &t, "n1:0", TFC_INVALID_ARGUMENT, "cycle");
+
+}
+
+/* ---- fixtures */
+
+static void test_fixtures(void)
+{
+	if (!fixture_exists("tensorflow/tensorflow/compiler/mlir/tensorflow/tests/graphdef2mlir/graph-while-loop.pbtxt")) {
+		skip(7, "no fixtures ($TFC_FIXTURES)");
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	for (size_t ti = 0; ti < 3; ti++) {
+		tfc_graph *g = tfc_graph_load(
+			fixture("tensorflow/tensorflow/compiler/mlir/tensorflow/tests/graphdef2mlir/graph-while-loop.pbtxt"), st);
+		tfc_session *s = session(g, threads[ti], st);
+		tfc_tensor *out[1];
+		run(s, g, "while/Exit:0", 0, NULL, NULL, out, st);
+		ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == 10, "graph-while-loop (%d threads): Exit = %d",
+		   threads[ti], iv(out[0]));
+		tfc_tensor_free(out[0]);
+		tfc_session_free(s);
+		tfc_graph_free(g);
+	}
+	const char *gp = "tensorflow/tensorflow/core/grappler/costs/graph_properties_testdata/";
+	char path[512];
+	snprintf(path, sizeof(path), "%snested_loop.pbtxt", gp);
+	tfc_graph *g = tfc_graph_load(fixture(path), st);
+	tfc_session *s = session(g, 2, st);
+	tfc_tensor *out[2];
+	run(s, g, "while/Exit:0,while/Exit_1:0", 0, NULL, NULL, out, st);
+	bool ones = out[1] && tfc_tensor_num_elements(out[1]) == 8 && tfc_tensor_shape(out[1]).rank == 3;
+	for (int i = 0; ones && i < 8; i++)
+		ones = ((const float *)tfc_tensor_data(out[1]))[i] == 1.0f;
+	ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == 3 && ones,
+	   "nested_loop: Exit = %d, Exit_1 = ones [8,1,1]", iv(out[0]));
+	tfc_tensor_free(out[0]);
+	tfc_tensor_free(out[1]);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+
+	snprintf(path, sizeof(path), "%swhile_loop.pbtxt", gp);
+	g = tfc_graph_load(fixture(path), st);
+	s = session(g, 2, st);
+	int64_t dims[] = {1, 2};
+	tfc_tensor *ones_in = tfc_tensor_new(TFC_FLOAT, dims, 2, NULL);
+	((float *)tfc_tensor_data(ones_in))[0] = 1;
+	((float *)tfc_tensor_data(ones_in))[1] = 2;
+	run(s, g, "while/Exit:0,while/Exit_1:0", 1, (const char *[]){"ones:0"}, &ones_in, out, st);
+	tfc_shape sh = out[1] ? tfc_tensor_shape(out[1]) : tfc_shape_unknown();
+	bool rows = out[1] && sh.rank == 2 && sh.dims[0] == 1024 && sh.dims[1] == 2 &&
+		    ((const float *)tfc_tensor_data(out[1]))[2047] == 2.0f;
+	ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == 10 && rows,
+	   "while_loop: Exit = %d, Exit_1 = the fed row doubled 10 times (1024 x 2)", iv(out[0]));
+	tfc_tensor_free(out[0]);
+	tfc_tensor_free(out[1]);
+	tfc_tensor_free(ones_in);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+
+	/* Values from TensorFlow 2.x (tf.compat.v1 session) on this graph: [3, 8]. */
+	snprintf(path, sizeof(path), "%sloops_and_resource_vars.pbtxt", gp);
+	g = tfc_graph_load(fixture(path), st);
+	s = session(g, 2, st);
+	tfc_operation *init = tfc_graph_operation_by_name(g, "loop_var/Assign");
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &init, 1, NULL, st);
+	run(s, g, "while/Exit:0,while/Exit_1:0", 0, NULL, NULL, out, st);
+	ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == 3 && iv(out[1]) == 8,
+	   "loops_and_resource_vars: nested loops reading a resource variable = [%d, %d] (TensorFlow: [3, 8])",
+	   iv(out[0]), iv(out[1]));
+	tfc_tensor_free(out[0]);
+	tfc_tensor_free(out[1]);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+
+	g = tfc_graph_new();
+	tfc_buffer_t *mb = tfc_read_file(fixture("TensorFlow.NET/graph/cond_test.meta"), st);
+	if (mb)
+		tfc_graph_import_meta_graph(g, mb->data, mb->length, TFC_FORMAT_BINARY, st);
+	tfc_buffer_free(mb);
+	s = session(g, 1, st);
+	run(s, g, "cond/Merge:0,cond/Merge:1", 0, NULL, NULL, out, st);
+	ok(tfc_status_code(st) == TFC_OK && iv(out[0]) == 34 && iv(out[1]) == 1,
+	   "cond_test.meta: cond(x < y, x*17, y+23) = %d, value_index %d", iv(out[0]), iv(out[1]));
+	tfc_tensor_free(out[0]);
+	tfc_tensor_free(out[1]);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+int main(void)
+{
+	plan(48);
+	test_cond();
+	test_counting_loop(10, 10);
+	test_counting_loop(1000, 10);
+	test_counting_loop(300, 1);
+	test_counting_loop(0, 10);
+	test_nested();
+	test_loop_in_dead_branch();
+	test_step_stats();
+	test_errors();
+	test_fixtures();
+	return exit_status();
+}
