@@ -6,7 +6,7 @@ TEST_EXTENSIONS = .sh
 AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	TFC_FIXTURES=$${TFC_FIXTURES:-$(abs_top_srcdir)/../shared/fixtures}; \
 	export top_srcdir top_builddir TFC_FIXTURES; MALLOC_PERTURB_=165; export MALLOC_PERTURB_;
-noinst_HEADERS += tests/tap.h tests/test_util.h
+noinst_HEADERS += tests/tap.h tests/test_util.h tests/cf_graphs.h
 EXTRA_DIST += tests/valgrind.supp
 
 TAP_TESTS = \
@@ -205,3 +205,13 @@ CLEANFILES += tests/bench/bench_train
 bench-train: tests/bench/bench_train
 	tests/bench/bench_train
 .PHONY: bench-train
+
+# What v1 control flow costs per iteration and per node against the plain executor:
+# `make bench-cf`, never part of `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_cf
+tests_bench_bench_cf_SOURCES = tests/bench/bench_cf.c
+tests_bench_bench_cf_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_cf
+bench-cf: tests/bench/bench_cf
+	tests/bench/bench_cf
+.PHONY: bench-cf
