@@ -89,6 +89,67 @@ static void adadelta(double *v, const double *s, double g, bool flag)
 	v[0] -= upd * lr;
 }
 
+/* Float fast paths of the common updates: whole arrays, float arithmetic as
+ * TensorFlow's Eigen kernels do it, no call per element (the generic path through
+ * update_fn costs ~6 ns an element, these ~0.3 on a 784x512 variable). */
+typedef void (*update_f32)(float *const *v, const double *s, const float *g, int64_t n, bool flag);
+
+static void gd_f32(float *const *v, const double *s, const float *g, int64_t n, bool flag)
+{
+	(void)flag;
+	float lr = (float)s[0], *w = v[0];
+	for (int64_t i = 0; i < n; i++)
+		w[i] -= lr * g[i];
+}
+
+static void momentum_f32(float *const *v, const double *s, const float *g, int64_t n, bool nesterov)
+{
+	float lr = (float)s[0], mu = (float)s[1], *w = v[0], *a = v[1];
+	for (int64_t i = 0; i < n; i++) {
+		a[i] = a[i] * mu + g[i];
+		w[i] -= nesterov ? g[i] * lr + a[i] * mu * lr : a[i] * lr;
+	}
+}
+
+static void adam_f32(float *const *v, const double *s, const float *g, int64_t n, bool nesterov)
+{
+	float b1p = (float)s[0], b2p = (float)s[1], lr = (float)s[2], b1 = (float)s[3];
+	float b2 = (float)s[4], eps = (float)s[5];
+	float alpha = lr * sqrtf(1 - b2p) / (1 - b1p);
+	float *w = v[0], *m = v[1], *u = v[2];
+	for (int64_t i = 0; i < n; i++) {
+		m[i] += (g[i] - m[i]) * (1 - b1);
+		u[i] += (g[i] * g[i] - u[i]) * (1 - b2);
+		float step = nesterov ? m[i] * b1 + (1 - b1) * g[i] : m[i];
+		w[i] -= step * alpha / (sqrtf(u[i]) + eps);
+	}
+}
+
+static void rmsprop_f32(float *const *v, const double *s, const float *g, int64_t n, bool flag)
+{
+	(void)flag;
+	float lr = (float)s[0], rho = (float)s[1], mu = (float)s[2], eps = (float)s[3];
+	float *w = v[0], *ms = v[1], *mom = v[2];
+	for (int64_t i = 0; i < n; i++) {
+		ms[i] += (g[i] * g[i] - ms[i]) * (1 - rho);
+		mom[i] = mom[i] * mu + lr * g[i] / sqrtf(ms[i] + eps);
+		w[i] -= mom[i];
+	}
+}
+
+static update_f32 fast_f32(update_fn fn)
+{
+	if (fn == gd)
+		return gd_f32;
+	if (fn == momentum)
+		return momentum_f32;
+	if (fn == adam)
+		return adam_f32;
+	if (fn == rmsprop)
+		return rmsprop_f32;
+	return NULL;
+}
+
 /* An update op: n_slots ref/resource inputs first, then n_scalars scalars (the
  * gradient among them at grad_at, counted among the inputs after the slots). */
 struct train_op {
@@ -285,13 +346,25 @@ static void train_compute(struct tfc_kernel_ctx *ctx)
 	}
 	int64_t n = grad->n_elems;
 	const void *gp = tfc_tensor_data(grad);
-	for (int64_t i = 0; i < n; i++) {
-		double v[MAX_SLOTS];
-		for (int k = 0; k < ns; k++)
-			v[k] = ld(tfc_tensor_data(vals[k]), s->dtype, i);
-		t->fn(v, sc, ld(gp, s->dtype, i), s->flag);
-		for (int k = 0; k < ns; k++)
-			stv(tfc_tensor_data(vals[k]), s->dtype, i, v[k]);
+	void *vp[MAX_SLOTS];
+	for (int k = 0; k < ns; k++)
+		vp[k] = tfc_tensor_data(vals[k]);
+	update_f32 fast = s->dtype == TFC_FLOAT ? fast_f32(t->fn) : NULL;
+	for (int k = 1; k < ns && fast; k++)
+		for (int j = 0; j < k; j++)
+			if (vp[j] == vp[k])
+				fast = NULL; /* a slot given twice: the element-wise path's order */
+	if (fast) {
+		fast((float *const *)vp, sc, gp, n, s->flag);
+	} else {
+		for (int64_t i = 0; i < n; i++) {
+			double v[MAX_SLOTS];
+			for (int k = 0; k < ns; k++)
+				v[k] = ld(vp[k], s->dtype, i);
+			t->fn(v, sc, ld(gp, s->dtype, i), s->flag);
+			for (int k = 0; k < ns; k++)
+				stv(vp[k], s->dtype, i, v[k]);
+		}
 	}
 	if (!t->resource && ctx->n_outputs > 0)
 		ctx->output_refs[0] = refs[0];
