@@ -114,6 +114,87 @@ static void window(const struct pgeom *g, int64_t oh, int64_t ow, int64_t *h0, i
 		*w0 = 0;
 }
 
+/* Float fast paths, split over the images with the intra-op threads. Channels are
+ * innermost in NHWC, so each window position is a contiguous run of c floats and
+ * the loops over it vectorize; the generic double path below reads one element at a
+ * time across the window (about 15x slower on LeNet's 64x28x28x6 pool). */
+struct fpool {
+	const struct pgeom *g;
+	const float *x, *dy;
+	float *out;
+	bool max;
+};
+
+static void fpool_forward(void *arg, int64_t b0, int64_t b1)
+{
+	const struct fpool *j = arg;
+	const struct pgeom *g = j->g;
+	for (int64_t b = b0; b < b1; b++)
+		for (int64_t oh = 0; oh < g->oh; oh++)
+			for (int64_t ow = 0; ow < g->ow; ow++) {
+				int64_t h0, h1, w0, w1;
+				window(g, oh, ow, &h0, &h1, &w0, &w1);
+				float *dst = j->out + ((b * g->oh + oh) * g->ow + ow) * g->c;
+				for (int64_t c = 0; c < g->c; c++)
+					dst[c] = j->max ? -INFINITY : 0.0f;
+				for (int64_t h = h0; h < h1; h++)
+					for (int64_t w = w0; w < w1; w++) {
+						const float *src = j->x + ((b * g->ih + h) * g->iw + w) * g->c;
+						if (j->max) {
+							for (int64_t c = 0; c < g->c; c++)
+								dst[c] = src[c] > dst[c] || isnan(src[c]) ? src[c] : dst[c];
+						} else {
+							for (int64_t c = 0; c < g->c; c++)
+								dst[c] += src[c];
+						}
+					}
+				int64_t cnt = (h1 - h0) * (w1 - w0);
+				if (!j->max)
+					for (int64_t c = 0; c < g->c; c++)
+						dst[c] = cnt > 0 ? dst[c] / (float)cnt : 0.0f;
+			}
+}
+
+/* MaxPoolGrad: each window's gradient goes to its first maximum, per channel. */
+static void fpool_max_grad(void *arg, int64_t b0, int64_t b1)
+{
+	const struct fpool *j = arg;
+	const struct pgeom *g = j->g;
+	float *best = tfc__malloc(((size_t)g->c + 1) * sizeof(float));
+	int64_t *at = tfc__malloc(((size_t)g->c + 1) * sizeof(int64_t));
+	for (int64_t b = b0; b < b1; b++)
+		for (int64_t oh = 0; oh < g->oh; oh++)
+			for (int64_t ow = 0; ow < g->ow; ow++) {
+				int64_t h0, h1, w0, w1;
+				window(g, oh, ow, &h0, &h1, &w0, &w1);
+				for (int64_t c = 0; c < g->c; c++)
+					at[c] = -1;
+				for (int64_t h = h0; h < h1; h++)
+					for (int64_t w = w0; w < w1; w++) {
+						int64_t base = ((b * g->ih + h) * g->iw + w) * g->c;
+						const float *src = j->x + base;
+						for (int64_t c = 0; c < g->c; c++)
+							if (at[c] < 0 || src[c] > best[c]) {
+								best[c] = src[c];
+								at[c] = base + c;
+							}
+					}
+				const float *gy = j->dy + ((b * g->oh + oh) * g->ow + ow) * g->c;
+				for (int64_t c = 0; c < g->c; c++)
+					if (at[c] >= 0)
+						j->out[at[c]] += gy[c];
+			}
+	free(best);
+	free(at);
+}
+
+/* Images per chunk: at least ~64K window reads, so small pools stay on one thread. */
+static int64_t images_per_chunk(const struct pgeom *g)
+{
+	int64_t per = g->oh * g->ow * g->c * g->kh * g->kw;
+	return per > 0 ? 65536 / per + 1 : 1;
+}
+
 /* For each output element: max (and the input index of the first maximum) or mean. */
 static void pool_forward(struct tfc_kernel_ctx *ctx, bool max)
 {
@@ -132,6 +213,13 @@ static void pool_forward(struct tfc_kernel_ctx *ctx, bool max)
 		goto cleanup;
 	const void *xp = tfc_tensor_data(x);
 	void *op = tfc_tensor_data(o);
+	if (s->dtype == TFC_FLOAT) {
+		struct fpool j = {&g, xp, NULL, op, max};
+		tfc_parallel_for(ctx->intra_op_threads, g.n, images_per_chunk(&g), fpool_forward, &j);
+		set_out(ctx, s, o);
+		o = NULL;
+		goto cleanup;
+	}
 	for (int64_t b = 0; b < g.n; b++)
 		for (int64_t oh = 0; oh < g.oh; oh++)
 			for (int64_t ow = 0; ow < g.ow; ow++) {
@@ -192,6 +280,13 @@ static void max_pool_grad_compute(struct tfc_kernel_ctx *ctx)
 		goto cleanup;
 	const void *xp = tfc_tensor_data(x), *gp = tfc_tensor_data(dy);
 	void *dp = tfc_tensor_data(dx);
+	if (s->dtype == TFC_FLOAT) {
+		struct fpool j = {&g, xp, gp, dp, true};
+		tfc_parallel_for(ctx->intra_op_threads, g.n, images_per_chunk(&g), fpool_max_grad, &j);
+		set_out(ctx, s, dx);
+		dx = NULL;
+		goto cleanup;
+	}
 	for (int64_t b = 0; b < g.n; b++)
 		for (int64_t oh = 0; oh < g.oh; oh++)
 			for (int64_t ow = 0; ow < g.ow; ow++) {

@@ -200,6 +200,7 @@ tests_test_train_LDADD = libtfccore.la -lm
 # intra-op threads: `make bench-train`, never part of `make check`.
 EXTRA_PROGRAMS += tests/bench/bench_train
 tests_bench_bench_train_SOURCES = tests/bench/bench_train.c
+tests_bench_bench_train_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_bench_bench_train_LDADD = libtfccore.la
 CLEANFILES += tests/bench/bench_train
 bench-train: tests/bench/bench_train

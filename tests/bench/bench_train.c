@@ -8,13 +8,16 @@
  *     cross entropy, GradientDescent.
  * Inputs are random, fed every step as a training loop would.
  *
- * Usage: bench_train [STEPS]   (default 20)
+ * Usage: bench_train [STEPS] [DIR]   (default 20 steps; with DIR, one FULL_TRACE step
+ * more of each model and thread count writes DIR/<model>-<threads>.rmd, a
+ * RunMetadata file for tfc-prof)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "config.pb-c.h"
 #include "tfc_train.h"
 
 #define NONE ((tfc_output){NULL, 0})
@@ -173,8 +176,10 @@ static void build_lenet(struct model *m, tfc_status *st)
 	finish_model(m, dense(m->g, "logits", h, 84, 10, 0, st), st);
 }
 
-/* ms per training step, median of steps */
-static double time_steps(struct model *m, int threads, int steps, tfc_status *st)
+/* ms per training step, median of steps; with trace_path, one more traced step
+ * writes its RunMetadata there. */
+static double time_steps(struct model *m, int threads, int steps, const char *trace_path,
+			 tfc_status *st)
 {
 	tfc_session_options *o = tfc_session_options_new();
 	char b[8];
@@ -209,6 +214,18 @@ static double time_steps(struct model *m, int threads, int steps, tfc_status *st
 		qsort(t, (size_t)steps, sizeof(double), cmp_d);
 		med = t[steps / 2];
 	}
+	if (trace_path && tfc_status_code(st) == TFC_OK) {
+		Tensorflow__RunOptions ro;
+		tensorflow__run_options__init(&ro);
+		ro.trace_level = TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__FULL_TRACE;
+		uint8_t rob[64];
+		size_t rol = tensorflow__run_options__pack(&ro, rob);
+		tfc_buffer_t *md = NULL;
+		tfc_session_run(s, rob, rol, feeds, vals, 2, NULL, NULL, 0, &m->train, 1, &md, st);
+		if (md)
+			tfc_write_file(trace_path, md->data, md->length, st);
+		tfc_buffer_free(md);
+	}
 	free(t);
 	tfc_tensor_free(xv);
 	tfc_tensor_free(yv);
@@ -219,6 +236,8 @@ static double time_steps(struct model *m, int threads, int steps, tfc_status *st
 int main(int argc, char **argv)
 {
 	int steps = argc > 1 ? atoi(argv[1]) : 20;
+	const char *dir = argc > 2 ? argv[2] : NULL;
+	const char *tag[2] = {"mlp", "lenet"};
 	if (steps < 1)
 		steps = 1;
 	tfc_status *st = tfc_status_new();
@@ -233,8 +252,11 @@ int main(int argc, char **argv)
 	printf("training step (GradientDescent), ms, median of %d steps\n", steps);
 	printf("%-34s %10s %10s %8s\n", "model", "1 thread", "2 threads", "speed-up");
 	for (int i = 0; i < 2; i++) {
-		double t1 = time_steps(&m[i], 1, steps, st);
-		double t2 = time_steps(&m[i], 2, steps, st);
+		char p1[4096], p2[4096];
+		snprintf(p1, sizeof(p1), "%s/%s-1.rmd", dir ? dir : ".", tag[i]);
+		snprintf(p2, sizeof(p2), "%s/%s-2.rmd", dir ? dir : ".", tag[i]);
+		double t1 = time_steps(&m[i], 1, steps, dir ? p1 : NULL, st);
+		double t2 = time_steps(&m[i], 2, steps, dir ? p2 : NULL, st);
 		if (tfc_status_code(st) != TFC_OK) {
 			fprintf(stderr, "bench_train: %s\n", tfc_status_message(st));
 			return 1;
