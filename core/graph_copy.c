@@ -95,8 +95,17 @@ void tfc__pgraph_init(struct tfc__pgraph *p, tfc_operation *const *ops, int n, c
 		n_in += (size_t)ops[i]->n_inputs;
 	tfc_operation **order = tfc__malloc(((size_t)n + n_in + 1) * sizeof(*order));
 	int n_order = 0;
+	/* The copies keep the session graph's order (the pruned list is in walk
+	 * order), so passes that keep the first of equals keep the oldest. */
+	int *index = tfc__malloc((n_src + 1) * sizeof(int)); /* source id -> i, or -1 */
+	for (size_t k = 0; k < n_src; k++)
+		index[k] = -1;
 	for (int i = 0; i < n; i++)
-		order[n_order++] = copy[ops[i]->id] = clone_op(ops[i]);
+		index[ops[i]->id] = i;
+	for (size_t k = 0; k < n_src; k++)
+		if (index[k] >= 0)
+			order[n_order++] = copy[k] = clone_op(ops[index[k]]);
+	free(index);
 	/* Stand-ins: producers of fed tensors that are not copied. */
 	for (int i = 0; i < n; i++) {
 		for (int k = 0; k < ops[i]->n_inputs; k++) {
