@@ -1,6 +1,6 @@
 /*
  * rendezvous.c: the in-process rendezvous of a step (core/rendezvous.h): a map
- * from "tensor_name;frame_id:iter" to the tensor a _Send deposited, taken by the
+ * from the pair's tensor_name (with "frame:iter;" before it inside loops) to the tensor a _Send deposited, taken by the
  * matching _Recv.
  */
 #include <inttypes.h>
@@ -33,15 +33,25 @@ void tfc__rendezvous_free(struct tfc__rendezvous *r)
 	free(r);
 }
 
-static char *make_key(const char *tensor_name, uint64_t frame_id, int64_t iter)
+/* The key: the tensor name alone outside loops (frame 0, iteration 0: most
+ * transfers, and formatting showed in bench_partition's per-pair cost), else
+ * "frame:iter;tensor_name". Writes into buf when it fits; returns the key. */
+static const char *make_key(const char *tensor_name, uint64_t frame_id, int64_t iter, char *buf,
+			    size_t n)
 {
-	return tfc__asprintf("%s;%" PRIx64 ":%" PRId64, tensor_name, frame_id, iter);
+	if (frame_id == 0 && iter == 0)
+		return tensor_name;
+	/* Frame and iteration first: a name too long for buf loses its tail, never
+	 * them (and the name's head, "edge_<id>_", is unique already). */
+	snprintf(buf, n, "%" PRIx64 ":%" PRId64 ";%s", frame_id, iter, tensor_name);
+	return buf;
 }
 
 void tfc__rendezvous_send(struct tfc__rendezvous *r, const char *tensor_name, uint64_t frame_id,
 			  int64_t iter, tfc_tensor *t, tfc_status *st)
 {
-	char *key = make_key(tensor_name, frame_id, iter);
+	char buf[512];
+	const char *key = make_key(tensor_name, frame_id, iter, buf, sizeof(buf));
 	pthread_mutex_lock(&r->mu);
 	void **slot = tfc__strmap_put(&r->table, key);
 	bool dup = *slot != NULL;
@@ -52,13 +62,13 @@ void tfc__rendezvous_send(struct tfc__rendezvous *r, const char *tensor_name, ui
 		tfc_status_set(st, TFC_INTERNAL, "Duplicated send: %s", key);
 	else
 		tfc_status_set(st, TFC_OK, NULL);
-	free(key);
 }
 
 tfc_tensor *tfc__rendezvous_recv(struct tfc__rendezvous *r, const char *tensor_name,
 				 uint64_t frame_id, int64_t iter, tfc_status *st)
 {
-	char *key = make_key(tensor_name, frame_id, iter);
+	char buf[512];
+	const char *key = make_key(tensor_name, frame_id, iter, buf, sizeof(buf));
 	tfc_tensor *t = NULL;
 	pthread_mutex_lock(&r->mu);
 	void **slot = tfc__strmap_find(&r->table, key);
@@ -71,6 +81,5 @@ tfc_tensor *tfc__rendezvous_recv(struct tfc__rendezvous *r, const char *tensor_n
 		tfc_status_set(st, TFC_INTERNAL, "Nothing was sent under rendezvous key %s", key);
 	else
 		tfc_status_set(st, TFC_OK, NULL);
-	free(key);
 	return t;
 }

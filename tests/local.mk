@@ -212,3 +212,14 @@ tests_test_partition_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_partition_LDADD = libtfccore.la
 tests_test_graph_opt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_graph_opt_LDADD = libtfccore.la -lm
+
+# Two CPU devices joined by _Send/_Recv against one: `make bench-partition`, never
+# part of `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_partition
+tests_bench_bench_partition_SOURCES = tests/bench/bench_partition.c
+tests_bench_bench_partition_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_bench_bench_partition_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_partition
+bench-partition: tests/bench/bench_partition
+	tests/bench/bench_partition
+.PHONY: bench-partition
