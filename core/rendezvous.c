@@ -1,7 +1,7 @@
 /*
  * rendezvous.c: the in-process rendezvous of a step (core/rendezvous.h): a map
- * from the pair's tensor_name (with "frame:iter;" before it inside loops) to the tensor a _Send deposited, taken by the
- * matching _Recv.
+ * from the pair's tensor_name (with "frame:iter;" before it inside loops) to the
+ * tensor a _Send deposited, taken by the matching _Recv.
  */
 #include <inttypes.h>
 #include <pthread.h>
