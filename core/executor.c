@@ -3,10 +3,11 @@
  *
  * Build (once per signature, cached by the session): prune the graph to what the
  * fetches and targets need (a fed tensor cuts the walk: its producer does not run for
- * it), check that every needed placeholder is fed, order the nodes (a cycle is
- * refused, except through a loop's NextIteration -> Merge: see executor_cf.c), find and create each node's kernel, and
- * lay out the edges: each input of each node is one slot; each output knows the
- * slots (and fetches) it fills.
+ * it), place the nodes, copy them into the executable's private graph, optimize and
+ * partition it (core/graph_opt.h), check that every needed placeholder is fed, order
+ * the nodes (a cycle is refused, except through a loop's NextIteration -> Merge: see
+ * executor_cf.c), find and create each node's kernel, and lay out the edges: each
+ * input of each node is one slot; each output knows the slots (and fetches) it fills.
  *
  * Run: dataflow with pending counts. A node whose inputs are all present runs; its
  * outputs go into its consumers' slots (one tensor reference per consumer, so a
@@ -20,6 +21,7 @@
 #include <time.h>
 
 #include "executor_internal.h"
+#include "rendezvous.h"
 
 /* ---- build */
 
@@ -112,6 +114,7 @@ void tfc__executable_free(struct tfc__executable *x)
 		free(n->ctrl);
 		free(n->ref_arg);
 	}
+	tfc__pgraph_free(&x->pg);
 	free(x->nodes);
 	free(x->feed_first);
 	free(x->feed_slots);
@@ -188,11 +191,34 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 			stack[sp++] = c;
 		}
 	}
-	x->n_nodes = n;
-	x->nodes = tfc__calloc((size_t)n + 1, sizeof(struct xnode));
 	placed = tfc__malloc(((size_t)n + 1) * sizeof(int));
 	if (!tfc__place(s, ops_of, n, placed, st))
 		goto out;
+	/* The private graph: the pruned nodes copied, optimized and partitioned. From
+	 * here on the executable's nodes, fetches and edges are its own. */
+	tfc__pgraph_init(&x->pg, ops_of, n, placed, &fed, fetches, n_fetches, x->fetch_feed, targets,
+			 n_targets);
+	tfc__graph_optimize(s, &x->pg);
+	tfc__pgraph_compact(&x->pg);
+	if (!tfc__partition(s, &x->pg, st))
+		goto out;
+	x->has_rendezvous = x->pg.n_send > 0;
+	fetches = x->pg.fetches;
+	size_t n_pg = x->pg.g->n_ops;
+	node_of = tfc__realloc(node_of, (n_pg + 1) * sizeof(int));
+	ops_of = tfc__realloc(ops_of, (n_pg + 1) * sizeof(*ops_of));
+	placed = tfc__realloc(placed, (n_pg + 1) * sizeof(int));
+	n = 0;
+	for (size_t i = 0; i < n_pg; i++) {
+		node_of[i] = -1;
+		if (x->pg.flags[i] & TFC__PG_STANDIN)
+			continue; /* a fed tensor's producer: the feed answers for it */
+		node_of[i] = n;
+		ops_of[n] = x->pg.g->ops[i];
+		placed[n++] = x->pg.dev[i];
+	}
+	x->n_nodes = n;
+	x->nodes = tfc__calloc((size_t)n + 1, sizeof(struct xnode));
 	/* Nodes, kernels and input slots. */
 	int slots = 0, outs = 0;
 	for (int i = 0; i < n; i++) {
@@ -390,6 +416,7 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 	ok = true;
 	tfc_status_set(st, TFC_OK, NULL);
 out:
+	x->pg.fed = NULL; /* borrowed `fed` goes now */
 	free(placed);
 	free(order);
 	free(pending);
@@ -421,6 +448,7 @@ struct step {
 	int64_t step_id;
 	int64_t deadline_ns;
 	struct tfc__run_trace *trace; /* NULL unless this step is traced */
+	struct tfc__rendezvous *rendezvous; /* owned; NULL unless x has _Send/_Recv */
 	atomic_bool failed;
 	pthread_mutex_t mu;   /* guards err, and the wait for outstanding == 0 */
 	pthread_cond_t done;  /* signalled when outstanding reaches 0 */
@@ -616,6 +644,7 @@ static void run_node(struct step *sp, int i, push_fn push, void *pctx, int *next
 		.resources = &sp->s->res,
 		.step_id = sp->step_id,
 		.intra_op_threads = sp->s->intra_op_threads,
+		.rendezvous = sp->rendezvous,
 		.st = &nr->kst,
 	};
 	struct tfc_device *dev = sp->s->device_impls[xn->device];
@@ -774,6 +803,8 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 	sp.out_values = out_values;
 	sp.step_id = atomic_fetch_add(&s->next_step, 1);
 	sp.deadline_ns = deadline_ns;
+	if (x->has_rendezvous)
+		sp.rendezvous = tfc__rendezvous_new();
 	if (trace && trace->level > 0) {
 		tfc__trace_begin(x, trace);
 		sp.trace = trace;
@@ -815,6 +846,7 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 		tfc_status_set(st, TFC_OK, NULL);
 	}
 	free(sp.err.msg);
+	tfc__rendezvous_free(sp.rendezvous);
 	free(sp.slots);
 	free(sp.runs);
 	free(sp.in_buf);

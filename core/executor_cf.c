@@ -30,6 +30,7 @@
 #include <stdarg.h>
 
 #include "executor_internal.h"
+#include "rendezvous.h"
 
 enum { K_NORMAL, K_SWITCH, K_MERGE, K_ENTER, K_EXIT, K_NEXT, K_TRIGGER };
 
@@ -379,7 +380,7 @@ struct cfstep {
 	tfc_tensor **out_values;
 	int64_t step_id, deadline_ns;
 	struct tfc__run_trace *trace; /* NULL unless traced */
-	bool pool;
+	struct tfc__rendezvous *rendezvous; /* owned; NULL unless x has _Send/_Recv */
 	pthread_mutex_t mu; /* guards frames, iterations (slots, counts), the trace's
 			     * extra stats, err, and the wait for outstanding == 0 */
 	pthread_cond_t done; /* signalled when outstanding reaches 0 */
@@ -830,6 +831,7 @@ static void run_one(struct xrun *r, struct rlist *ready)
 			.output_refs = r->outref,
 			.resources = &cs->s->res,
 			.step_id = cs->step_id,
+			.rendezvous = cs->rendezvous,
 			.frame_id = r->frame->id,
 			.iter = r->iter,
 			.intra_op_threads = cs->s->intra_op_threads,
@@ -983,6 +985,8 @@ void tfc__cf_run(struct tfc_session *s, struct tfc__executable *x, tfc_tensor *c
 	atomic_init(&cs.outstanding, 0);
 	pthread_mutex_init(&cs.mu, NULL);
 	pthread_cond_init(&cs.done, NULL);
+	if (x->has_rendezvous)
+		cs.rendezvous = tfc__rendezvous_new();
 	if (trace && trace->level > 0) {
 		tfc__trace_begin(x, trace);
 		cs.trace = trace;
@@ -1035,6 +1039,7 @@ void tfc__cf_run(struct tfc_session *s, struct tfc__executable *x, tfc_tensor *c
 		tfc_status_set(st, TFC_OK, NULL);
 	}
 	free(cs.err.msg);
+	tfc__rendezvous_free(cs.rendezvous);
 	pthread_cond_destroy(&cs.done);
 	pthread_mutex_destroy(&cs.mu);
 }

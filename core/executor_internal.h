@@ -9,6 +9,7 @@
 
 #include <time.h>
 
+#include "graph_opt.h"
 #include "session_internal.h"
 
 struct xcf;
@@ -47,6 +48,10 @@ struct tfc__executable {
 	int n_fetches;
 	int *fetch_feed; /* per fetch: the feed that answers it, or -1 */
 	int n_roots, *roots;
+	/* The private graph the nodes' ops live in (owned; see core/graph_opt.h), and
+	 * whether it has _Send/_Recv nodes (a step then gets a rendezvous). */
+	struct tfc__pgraph pg;
+	bool has_rendezvous;
 	/* The scratch of the last traced step, for the next one; NULL before the first
 	 * and while a traced step holds it. Taken and given back by atomic exchange, so
 	 * concurrent traced steps each have their own (no lock). */

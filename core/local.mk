@@ -2,7 +2,7 @@
 # records, graphs, GraphDef and MetaGraphDef I/O, the protobuf text format).
 
 pkginclude_HEADERS += core/tfc.h
-noinst_HEADERS += core/internal.h core/pbtext.h core/kernel.h core/device_iface.h core/session_internal.h core/sstable.h core/threadpool.h core/ops/ops.h core/ops/shape_fns.h core/ops/shape_util.h
+noinst_HEADERS += core/internal.h core/pbtext.h core/kernel.h core/device_iface.h core/session_internal.h core/graph_opt.h core/rendezvous.h core/sstable.h core/threadpool.h core/ops/ops.h core/ops/shape_fns.h core/ops/shape_util.h
 
 # Everything hand-written, symbols tfc__ included. libtfccore.la, for the tests and
 # tools of this tree, is this plus the op helpers generated from it (core/gen.mk).
@@ -13,6 +13,7 @@ libtfcbase_la_SOURCES = \
 	core/arena.c \
 	core/pb_pack.c \
 	core/placer.c \
+	core/replica_device_setter.c \
 	core/dtype.c \
 	core/shape.c \
 	core/tensor.c \
@@ -34,6 +35,10 @@ libtfcbase_la_SOURCES = \
 	core/executor.c \
 	core/executor_cf.c \
 	core/executor_internal.h \
+	core/graph_copy.c \
+	core/graph_opt.c \
+	core/partition.c \
+	core/rendezvous.c \
 	core/threadpool.c \
 	core/device_cpu.c \
 	core/step_stats.c \

@@ -193,8 +193,9 @@ static Tensorflow__CostGraphDef *cost_graph(struct tfc__arena *a, const struct t
 	Tensorflow__CostGraphDef *cg = tfc__arena_alloc(a, sizeof(*cg));
 	tensorflow__cost_graph_def__init(cg);
 	cg->node = tfc__arena_calloc(a, (size_t)n + 1, sizeof(*cg->node));
-	/* Cost-graph ids by graph op id: ids[op->id] = node index + 1 (0: did not run). */
-	size_t n_ops = s->graph->n_ops;
+	/* Cost-graph ids by op id in the executable's private graph: ids[op->id] = node
+	 * index + 1 (0: did not run). */
+	size_t n_ops = n > 0 ? tfc__executable_node_op(x, 0)->graph->n_ops : 0;
 	int *ids = tfc__calloc(n_ops + 1, sizeof(int));
 	for (int i = 0; i < n; i++) {
 		const tfc_operation *op = tfc__executable_node_op(x, i);
@@ -250,8 +251,26 @@ static Tensorflow__CostGraphDef *cost_graph(struct tfc__arena *a, const struct t
 	return cg;
 }
 
-/* One partition graph per device holding the nodes that ran there, each with its
- * assigned device. (Send/Recv between devices arrive with the placer.) */
+/* A _Recv's control input from its _Send is the executor's (core/partition.c):
+ * partition graphs leave it out, as TensorFlow's have none. */
+static void drop_send_inputs(const tfc_operation *op, Tensorflow__NodeDef *nd)
+{
+	if (strcmp(op->type, "_Recv") && strcmp(op->type, "_HostRecv"))
+		return;
+	size_t w = (size_t)op->n_inputs;
+	for (int k = 0; k < op->n_control; k++) {
+		char *in = nd->input[op->n_inputs + k];
+		const char *t = op->control[k]->type;
+		if (!strcmp(t, "_Send") || !strcmp(t, "_HostSend"))
+			free(in);
+		else
+			nd->input[w++] = in;
+	}
+	nd->n_input = w;
+}
+
+/* One partition graph per device holding the nodes that ran there (with the
+ * _Send/_Recv pairs that join them), each with its assigned device. */
 static void partition_graphs(const struct tfc_session *s, const struct tfc__executable *x,
 			     Tensorflow__RunMetadata *md)
 {
@@ -267,6 +286,7 @@ static void partition_graphs(const struct tfc_session *s, const struct tfc__exec
 			Tensorflow__NodeDef tmp;
 			tensorflow__node_def__init(&tmp);
 			tfc__op_to_nodedef(tfc__executable_node_op(x, i), &tmp);
+			drop_send_inputs(tfc__executable_node_op(x, i), &tmp);
 			tmp.device = s->devices[d];
 			/* A deep copy, so the RunMetadata owns everything it holds. */
 			size_t len = protobuf_c_message_get_packed_size(&tmp.base);

@@ -256,6 +256,33 @@ typedef void (*tfc_device_fn)(void *ctx, const char *op_type, const char *op_nam
 			      const char *device, char *out, size_t n);
 void tfc_graph_push_device_fn(tfc_graph *g, tfc_device_fn fn, void *ctx);
 
+/* tf.train.replica_device_setter: ops whose type is a parameter-server op (by
+ * default TensorFlow's STANDARD_PS_OPS: Variable, VariableV2, VarHandleOp,
+ * AutoReloadVariable, the MutableHashTable family, ...) go round-robin over
+ * "<ps_device>/task:K", K = 0, 1, ... ps_tasks - 1, 0, ...; every other op goes to
+ * worker_device. With merge_devices the fields of the device an op already has
+ * (from device scopes or set on it) override the chosen ones, as DeviceSpec's
+ * make_merged_spec does, and the task is chosen only when that device names no job
+ * or the ps job; without it an op that has a device keeps it. ps_tasks 0 leaves
+ * every device as it is (TensorFlow then gives no device function). ps_device and
+ * worker_device (borrowed, copied; NULL for "/job:ps" and "/job:worker") must
+ * parse as device specs. Caller frees; the setter must outlive the device scope it
+ * is pushed as. */
+typedef struct tfc_replica_device_setter tfc_replica_device_setter;
+tfc_replica_device_setter *tfc_replica_device_setter_new(int ps_tasks, const char *ps_device,
+							 const char *worker_device, bool merge_devices,
+							 tfc_status *st);
+void tfc_replica_device_setter_free(tfc_replica_device_setter *r);
+/* Replaces the op types that go to the parameter servers (ops borrowed, copied). */
+void tfc_replica_device_setter_set_ps_ops(tfc_replica_device_setter *r, const char *const *ops,
+					  int n);
+/* The device function itself (ctx: the setter), for tfc_graph_push_device_fn. */
+void tfc_replica_device_setter_fn(void *ctx, const char *op_type, const char *op_name,
+				  const char *device, char *out, size_t n);
+/* Pushes r as a device function on g: tfc_graph_push_device_fn(g, fn, r); pop with
+ * tfc_graph_pop_device. */
+void tfc_graph_push_replica_device_setter(tfc_graph *g, tfc_replica_device_setter *r);
+
 /* Operation lookup and iteration. Results are owned by the graph. */
 tfc_operation *tfc_graph_operation_by_name(const tfc_graph *g, const char *name);
 /* Parses "op", "op:1" and returns that output; oper NULL if not found. */

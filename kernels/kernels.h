@@ -32,6 +32,7 @@ extern const struct tfc_kernel_def tfc__training_kernels[];
 extern const struct tfc_kernel_def tfc__lrn_kernels[];
 extern const struct tfc_kernel_def tfc__misc_kernels[];
 extern const struct tfc_kernel_def tfc__scatter_kernels[];
+extern const struct tfc_kernel_def tfc__sendrecv_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */

@@ -31,7 +31,8 @@ libtfcbase_la_SOURCES += \
 	kernels/batchnorm.c \
 	kernels/lrn.c \
 	kernels/misc_kernels.c \
-	kernels/scatter_kernels.c
+	kernels/scatter_kernels.c \
+	kernels/sendrecv_kernels.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
 # <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;

@@ -43,16 +43,24 @@ static inline void add(struct gtext *g, const char *fmt, ...)
 #define T32 "attr { key: \"T\" value { type: DT_INT32 } }"
 #define TF32 "attr { key: \"T\" value { type: DT_FLOAT } }"
 
-/* node NAME of OP with inputs "a,b,^c" and extra attr text. */
-static inline void node(struct gtext *g, const char *name, const char *op, const char *inputs,
-		 const char *attrs)
+/* node NAME of OP with inputs "a,b,^c", extra attr text, on device dev (NULL: none). */
+static inline void node_on(struct gtext *g, const char *name, const char *op, const char *inputs,
+			   const char *attrs, const char *dev)
 {
 	add(g, "node { name: \"%s\" op: \"%s\" ", name, op);
 	char tmp[512];
 	snprintf(tmp, sizeof(tmp), "%s", inputs);
 	for (char *p = strtok(tmp, ","); p; p = strtok(NULL, ","))
 		add(g, "input: \"%s\" ", p);
+	if (dev)
+		add(g, "device: \"%s\" ", dev);
 	add(g, "%s }\n", attrs);
+}
+
+static inline void node(struct gtext *g, const char *name, const char *op, const char *inputs,
+			const char *attrs)
+{
+	node_on(g, name, op, inputs, attrs, NULL);
 }
 
 static inline void const_i32(struct gtext *g, const char *name, int v, const char *ctrl)
@@ -79,9 +87,10 @@ static inline void enter(struct gtext *g, const char *name, const char *in, cons
 #define MERGE2 T32 " attr { key: \"N\" value { i: 2 } }"
 
 /* A loop "P" counting i from 0 to n (a loop invariant) and summing acc += i:
- * P/Exit = n, P/Exit_1 = n(n-1)/2. `i0` and `acc0` are its initial values. */
-static inline void counting_loop(struct gtext *g, const char *P, const char *i0, const char *acc0,
-			  const char *n, int parallel)
+ * P/Exit = n, P/Exit_1 = n(n-1)/2. `i0` and `acc0` are its initial values; P/add_1
+ * (acc + i) goes on add_device when that is not NULL. */
+static inline void counting_loop_on(struct gtext *g, const char *P, const char *i0, const char *acc0,
+				    const char *n, int parallel, const char *add_device)
 {
 	char a[128], b[128], c[128], frame[64];
 #define NM(buf, suffix) (snprintf(buf, sizeof(buf), "%s/%s", P, suffix), buf)
@@ -110,7 +119,7 @@ static inline void counting_loop(struct gtext *g, const char *P, const char *i0,
 	snprintf(b, sizeof(b), "%s/Identity,%s/one", P, P);
 	node(g, NM(a, "add"), "Add", b, T32);
 	snprintf(b, sizeof(b), "%s/Identity_1,%s/Identity", P, P);
-	node(g, NM(a, "add_1"), "Add", b, T32);
+	node_on(g, NM(a, "add_1"), "Add", b, T32, add_device);
 	snprintf(b, sizeof(b), "%s/add", P);
 	node(g, NM(a, "NextIteration"), "NextIteration", b, T32);
 	snprintf(b, sizeof(b), "%s/add_1", P);
@@ -120,6 +129,12 @@ static inline void counting_loop(struct gtext *g, const char *P, const char *i0,
 	snprintf(b, sizeof(b), "%s/Switch_1", P);
 	node(g, NM(a, "Exit_1"), "Exit", b, T32);
 #undef NM
+}
+
+static inline void counting_loop(struct gtext *g, const char *P, const char *i0, const char *acc0,
+				 const char *n, int parallel)
+{
+	counting_loop_on(g, P, i0, acc0, n, parallel, NULL);
 }
 
 #endif /* TFC_TEST_CF_GRAPHS_H */

@@ -216,3 +216,26 @@ CLEANFILES += tests/bench/bench_cf
 bench-cf: tests/bench/bench_cf
 	tests/bench/bench_cf
 .PHONY: bench-cf
+
+# replica_device_setter (core/replica_device_setter.c); partitioning into devices
+# joined by _Send/_Recv (core/partition.c, core/rendezvous.c); constant folding, CSE
+# and dead-node removal (core/graph_opt.c), also L0 against L1 on the fixtures.
+check_PROGRAMS += tests/test_device_setter tests/test_partition tests/test_graph_opt
+TESTS += tests/test_device_setter tests/test_partition tests/test_graph_opt
+tests_test_device_setter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_device_setter_LDADD = libtfccore.la
+tests_test_partition_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_partition_LDADD = libtfccore.la
+tests_test_graph_opt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_graph_opt_LDADD = libtfccore.la -lm
+
+# Two CPU devices joined by _Send/_Recv against one: `make bench-partition`, never
+# part of `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_partition
+tests_bench_bench_partition_SOURCES = tests/bench/bench_partition.c
+tests_bench_bench_partition_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_bench_bench_partition_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_partition
+bench-partition: tests/bench/bench_partition
+	tests/bench/bench_partition
+.PHONY: bench-partition

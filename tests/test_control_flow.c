@@ -299,6 +299,57 @@ static void test_step_stats(void)
 	tfc_status_free(st);
 }
 
+/* The loop body over two CPU devices: acc + i runs on CPU:1, the rest on CPU:0, so
+ * _Send/_Recv pairs carry values inside the loop, keyed by frame and iteration. */
+static void test_two_devices(void)
+{
+	struct gtext t = {0};
+	const_i32(&t, "zero", 0, NULL);
+	const_i32(&t, "n", 50, NULL);
+	counting_loop_on(&t, "while", "zero", "zero", "n", 10, "/device:CPU:1");
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = import_text(&t, st);
+	for (size_t ti = 0; ti < 3; ti++) {
+		tfc_session_options *o = tfc_session_options_new();
+		char v[16];
+		snprintf(v, sizeof(v), "%d", threads[ti]);
+		tfc_session_options_set_config_value(o, "inter_op_parallelism_threads", v, st);
+		tfc_session_options_set_config_value(o, "device_count.CPU", "2", st);
+		tfc_session *s = tfc_session_new(g, o, st);
+		tfc_session_options_free(o);
+		Tensorflow__RunOptions ro;
+		tensorflow__run_options__init(&ro);
+		ro.output_partition_graphs = true;
+		uint8_t rob[64];
+		size_t rol = tensorflow__run_options__pack(&ro, rob);
+		tfc_output f = tfc_graph_output_by_name(g, "while/Exit_1:0");
+		tfc_tensor *out = NULL;
+		tfc_buffer_t *md = NULL;
+		tfc_session_run(s, rob, rol, NULL, NULL, 0, &f, &out, 1, NULL, 0, &md, st);
+		Tensorflow__RunMetadata *m =
+			md ? tensorflow__run_metadata__unpack(NULL, md->length, md->data) : NULL;
+		int sends = 0, recvs = 0;
+		for (size_t p = 0; m && p < m->n_partition_graphs; p++)
+			for (size_t k = 0; k < m->partition_graphs[p]->n_node; k++) {
+				sends += !strcmp(m->partition_graphs[p]->node[k]->op, "_Send");
+				recvs += !strcmp(m->partition_graphs[p]->node[k]->op, "_Recv");
+			}
+		ok(tfc_status_code(st) == TFC_OK && iv(out) == 1225 && m && m->n_partition_graphs == 2 &&
+			   sends >= 2 && sends == recvs,
+		   "loop body over 2 devices (%d threads): sum = %d, %zu partitions, %d _Send / %d _Recv",
+		   threads[ti], iv(out), m ? m->n_partition_graphs : 0, sends, recvs);
+		if (tfc_status_code(st) != TFC_OK)
+			diag("%s", tfc_status_message(st));
+		if (m)
+			tensorflow__run_metadata__free_unpacked(m, NULL);
+		tfc_buffer_free(md);
+		tfc_tensor_free(out);
+		tfc_session_free(s);
+	}
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 /* ---- malformed graphs */
 
 static void expect_error(const char *what, const struct gtext *t, const char *fetch, tfc_code code,
@@ -432,7 +483,7 @@ static void test_fixtures(void)
 
 int main(void)
 {
-	plan(48);
+	plan(51);
 	test_cond();
 	test_counting_loop(10, 10);
 	test_counting_loop(1000, 10);
@@ -441,6 +492,7 @@ int main(void)
 	test_nested();
 	test_loop_in_dead_branch();
 	test_step_stats();
+	test_two_devices();
 	test_errors();
 	test_fixtures();
 	return exit_status();

@@ -145,6 +145,15 @@ t "--run-metadata without --trace: exit 0, a RunMetadata file, no database" sh -
 t "--partition-graphs: exit 0" test $rc -eq 0
 t "--partition-graphs: the partition graphs are in the database" test "$(sq "$tmp/p.db" 'SELECT count(*) FROM partition_graphs WHERE length(graph_def) > 0')" -ge 1
 t "--trace none --partition-graphs --db: allowed" sh -c "'$run' --trace none --partition-graphs --db '$tmp/p2.db' --init init --run foo:0 '$foo' >/dev/null"
+# Two CPU devices: one partition graph each, joined by a _Send/_Recv pair.
+cat >"$tmp/two.pbtxt" <<'EOF2'
+node { name: "x" op: "Placeholder" device: "/device:CPU:0" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "shape" value { shape { } } } }
+node { name: "sq" op: "Square" input: "x" device: "/device:CPU:0" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "out" op: "Neg" input: "sq" device: "/device:CPU:1" attr { key: "T" value { type: DT_FLOAT } } }
+EOF2
+"$run" --config device_count.CPU=2 --feed x=3 --partition-graphs --run-metadata "$tmp/two.md" --run out:0 "$tmp/two.pbtxt" >"$tmp/out" 2>"$tmp/err"; rc=$?
+t "two CPU devices: out = -9" sh -c "test $rc -eq 0 && tail -n 1 '$tmp/out' | grep -qx -- -9.0"
+t "--partition-graphs --run-metadata: a _Send and a _Recv for sq" sh -c "grep -qa '_Send' '$tmp/two.md' && grep -qa '_Recv' '$tmp/two.md' && grep -qa 'edge_[0-9]*_sq' '$tmp/two.md'"
 "$run" --trace full --db "$tmp" --init init --run foo:0 "$foo" >/dev/null 2>"$tmp/err"; rc=$?
 t "a --db that cannot be opened: exit 1, one line naming it" sh -c "test $rc -eq 1 && test \$(wc -l <'$tmp/err') -eq 1 && grep -q '$tmp' '$tmp/err'"
 printf 'garbage%.0s' $(seq 1 1000) >"$tmp/bad.db"

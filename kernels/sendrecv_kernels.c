@@ -1,0 +1,60 @@
+/*
+ * sendrecv_kernels.c: CPU kernels of the transfer ops the partitioner puts on edges
+ * between devices (core/partition.c): _Send deposits its input in the step's
+ * rendezvous under the node's tensor_name and the execution's frame and iteration,
+ * _Recv takes it out. _HostSend/_HostRecv are the same on a CPU. The executor runs
+ * a _Recv after its _Send, so a _Recv never waits.
+ */
+#include "kernels.h"
+#include "rendezvous.h"
+
+/* The state of a transfer node: its tensor_name (owned). */
+static void *transfer_create(const tfc_operation *op, tfc_status *st)
+{
+	size_t len = 0;
+	const char *name = tfc_operation_get_attr_string(op, "tensor_name", &len, st);
+	if (!name) {
+		tfc__status_prefix(st, "%s node '%s': ", op->type, op->name);
+		return NULL;
+	}
+	return tfc__strndup(name, len);
+}
+
+static void transfer_destroy(void *state) { free(state); }
+
+static bool have_rendezvous(struct tfc_kernel_ctx *ctx)
+{
+	if (ctx->rendezvous)
+		return true;
+	tfc_kernel_error(ctx, TFC_INTERNAL, "%s needs the step's rendezvous, and this step has none",
+			 ctx->op->type);
+	return false;
+}
+
+static void send_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (have_rendezvous(ctx))
+		tfc__rendezvous_send(ctx->rendezvous, ctx->state, ctx->frame_id, ctx->iter, ctx->inputs[0],
+				     ctx->st);
+}
+
+static void recv_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!have_rendezvous(ctx))
+		return;
+	tfc_tensor_free(ctx->outputs[0]);
+	ctx->outputs[0] = tfc__rendezvous_recv(ctx->rendezvous, ctx->state, ctx->frame_id, ctx->iter,
+					       ctx->st);
+}
+
+const struct tfc_kernel_def tfc__sendrecv_kernels[] = {
+	{ .op = "_Send", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	  .compute = send_compute },
+	{ .op = "_Recv", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	  .compute = recv_compute },
+	{ .op = "_HostSend", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	  .compute = send_compute },
+	{ .op = "_HostRecv", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	  .compute = recv_compute },
+	{ 0 },
+};
