@@ -36,7 +36,7 @@ enum { K_NORMAL, K_SWITCH, K_MERGE, K_ENTER, K_EXIT, K_NEXT, K_TRIGGER };
 
 struct sframe {
 	int parent;     /* static frame, -1 for the root */
-	const char *name; /* frame_name (borrowed from the Enter's attr; "" for the root) */
+	char *name;     /* frame_name (owned; "" for the root) */
 	int n_enters;   /* Enter nodes into this frame */
 	int n_nodes, n_slots;
 	int *pending0;  /* initial pending count per local node */
@@ -86,6 +86,7 @@ void tfc__cf_free(struct xcf *cf)
 	if (!cf)
 		return;
 	for (int f = 0; f < cf->n_frames; f++) {
+		free(cf->frames[f].name);
 		free(cf->frames[f].pending0);
 		free(cf->frames[f].feeds);
 	}
@@ -105,11 +106,13 @@ static const char *frame_name(const struct xcf *cf, int f)
 	return cf->frames[f].name[0] ? cf->frames[f].name : "(root)";
 }
 
-/* The static frame named `name` inside parent, made if new. */
-static int child_frame(struct xcf *cf, int *cap, int parent, const char *name)
+/* The static frame named name[0..len) inside parent, made if new. (Attr strings
+ * are bytes, not NUL-terminated.) */
+static int child_frame(struct xcf *cf, int *cap, int parent, const char *name, size_t len)
 {
 	for (int f = 1; f < cf->n_frames; f++)
-		if (cf->frames[f].parent == parent && !strcmp(cf->frames[f].name, name))
+		if (cf->frames[f].parent == parent && strlen(cf->frames[f].name) == len &&
+		    !memcmp(cf->frames[f].name, name, len))
 			return f;
 	if (cf->n_frames == *cap) {
 		*cap *= 2;
@@ -118,7 +121,9 @@ static int child_frame(struct xcf *cf, int *cap, int parent, const char *name)
 	struct sframe *sf = &cf->frames[cf->n_frames];
 	memset(sf, 0, sizeof(*sf));
 	sf->parent = parent;
-	sf->name = name;
+	sf->name = tfc__malloc(len + 1);
+	memcpy(sf->name, name, len);
+	sf->name[len] = '\0';
 	return cf->n_frames++;
 }
 
@@ -137,7 +142,7 @@ bool tfc__cf_build(struct tfc__executable *x, tfc_status *st)
 	cf->frames = tfc__calloc((size_t)cap, sizeof(*cf->frames));
 	cf->n_frames = 1;
 	cf->frames[0].parent = -1;
-	cf->frames[0].name = "";
+	cf->frames[0].name = tfc__strdup("");
 	cf->kind = tfc__calloc((size_t)n + 1, 1);
 	cf->sf = tfc__malloc(((size_t)n + 1) * sizeof(int));
 	cf->local = tfc__calloc((size_t)n + 1, sizeof(int));
@@ -188,7 +193,7 @@ bool tfc__cf_build(struct tfc__executable *x, tfc_status *st)
 			size_t len;
 			tfc_status ast = {0};
 			const char *fname = tfc_operation_get_attr_string(xn->op, "frame_name", &len, &ast);
-			out = child_frame(cf, &cap, cf->sf[v], fname);
+			out = child_frame(cf, &cap, cf->sf[v], fname, len);
 			cf->child[v] = out;
 			cf->frames[out].n_enters++;
 		} else if (cf->kind[v] == K_EXIT) {
