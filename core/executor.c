@@ -730,6 +730,25 @@ static void pool_done(void *arg)
 	pthread_mutex_unlock(&sp->mu);
 }
 
+void tfc__step_result(const struct tfc__executable *x, tfc_tensor **out_values, tfc_status *err,
+		      tfc_status *st)
+{
+	for (int i = 0; i < x->n_fetches && err->code == TFC_OK; i++)
+		if (!out_values[i])
+			tfc_status_set(err, TFC_INTERNAL, "Fetch %d was not produced", i);
+	if (err->code != TFC_OK) {
+		for (int i = 0; i < x->n_fetches; i++) {
+			tfc_tensor_free(out_values[i]);
+			out_values[i] = NULL;
+		}
+		tfc_status_set(st, err->code, "%s", err->msg ? err->msg : "");
+	} else {
+		tfc_status_set(st, TFC_OK, NULL);
+	}
+	free(err->msg);
+	err->msg = NULL;
+}
+
 void tfc__wait_outstanding(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *outstanding,
 			   int64_t deadline, tfc_status *err, atomic_bool *failed)
 {
@@ -828,24 +847,7 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 	/* Slots of nodes that never ran (after an error). */
 	for (int i = 0; i < x->n_slots; i++)
 		tfc_tensor_free(sp.slots[i].t);
-	if (sp.err.code == TFC_OK) {
-		for (int i = 0; i < x->n_fetches; i++) {
-			if (!out_values[i]) {
-				tfc_status_set(&sp.err, TFC_INTERNAL, "Fetch %d was not produced", i);
-				break;
-			}
-		}
-	}
-	if (sp.err.code != TFC_OK) {
-		for (int i = 0; i < x->n_fetches; i++) {
-			tfc_tensor_free(out_values[i]);
-			out_values[i] = NULL;
-		}
-		tfc_status_set(st, sp.err.code, "%s", sp.err.msg ? sp.err.msg : "");
-	} else {
-		tfc_status_set(st, TFC_OK, NULL);
-	}
-	free(sp.err.msg);
+	tfc__step_result(x, out_values, &sp.err, st);
 	tfc__rendezvous_free(sp.rendezvous);
 	free(sp.slots);
 	free(sp.runs);

@@ -1026,24 +1026,7 @@ void tfc__cf_run(struct tfc_session *s, struct tfc__executable *x, tfc_tensor *c
 	}
 	free(ready.v);
 	frame_free(&cs, cs.root);
-	if (cs.err.code == TFC_OK) {
-		for (int i = 0; i < x->n_fetches; i++) {
-			if (!out_values[i]) {
-				tfc_status_set(&cs.err, TFC_INTERNAL, "Fetch %d was not produced", i);
-				break;
-			}
-		}
-	}
-	if (cs.err.code != TFC_OK) {
-		for (int i = 0; i < x->n_fetches; i++) {
-			tfc_tensor_free(out_values[i]);
-			out_values[i] = NULL;
-		}
-		tfc_status_set(st, cs.err.code, "%s", cs.err.msg ? cs.err.msg : "");
-	} else {
-		tfc_status_set(st, TFC_OK, NULL);
-	}
-	free(cs.err.msg);
+	tfc__step_result(x, out_values, &cs.err, st);
 	tfc__rendezvous_free(cs.rendezvous);
 	pthread_cond_destroy(&cs.done);
 	pthread_mutex_destroy(&cs.mu);

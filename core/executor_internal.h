@@ -105,6 +105,10 @@ void tfc__cf_run(struct tfc_session *s, struct tfc__executable *x, tfc_tensor *c
  * timeout err gets DeadlineExceeded and *failed is set, then in-flight work is still
  * waited for). mu must be held by the caller of wait. */
 void tfc__trace_begin(struct tfc__executable *x, struct tfc__run_trace *trace);
+/* The end of a step: err (the step's first error, its message freed here) becomes
+ * st; a fetch left unanswered is Internal; on error every fetched value is freed. */
+void tfc__step_result(const struct tfc__executable *x, tfc_tensor **out_values, tfc_status *err,
+		      tfc_status *st);
 void tfc__wait_outstanding(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *outstanding,
 			   int64_t deadline_ns, tfc_status *err, atomic_bool *failed);
 

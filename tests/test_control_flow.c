@@ -251,6 +251,26 @@ static void test_loop_in_dead_branch(void)
 	tfc_status_free(st);
 }
 
+/* Runs one fetch with RunOptions (trace level, partition graphs) and returns the
+ * RunMetadata decoded (NULL on failure); *out gets the fetched value. */
+static Tensorflow__RunMetadata *run_meta(tfc_session *s, tfc_graph *g, const char *fetch, int level,
+					 bool partitions, tfc_tensor **out, tfc_status *st)
+{
+	Tensorflow__RunOptions ro;
+	tensorflow__run_options__init(&ro);
+	ro.trace_level = (Tensorflow__RunOptions__TraceLevel)level;
+	ro.output_partition_graphs = partitions;
+	uint8_t rob[64];
+	size_t rol = tensorflow__run_options__pack(&ro, rob);
+	tfc_output f = tfc_graph_output_by_name(g, fetch);
+	tfc_buffer_t *md = NULL;
+	*out = NULL;
+	tfc_session_run(s, rob, rol, NULL, NULL, 0, &f, out, 1, NULL, 0, &md, st);
+	Tensorflow__RunMetadata *m = md ? tensorflow__run_metadata__unpack(NULL, md->length, md->data) : NULL;
+	tfc_buffer_free(md);
+	return m;
+}
+
 /* Traced: a node of the loop body has one node stat per iteration. */
 static void test_step_stats(void)
 {
@@ -261,18 +281,11 @@ static void test_step_stats(void)
 	tfc_status *st = tfc_status_new();
 	tfc_graph *g = import_text(&t, st);
 	tfc_session *s = session(g, 2, st);
-	Tensorflow__RunOptions ro;
-	tensorflow__run_options__init(&ro);
-	ro.trace_level = TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__FULL_TRACE;
-	uint8_t rob[64];
-	size_t rol = tensorflow__run_options__pack(&ro, rob);
-	tfc_output f = tfc_graph_output_by_name(g, "while/Exit_1:0");
 	tfc_tensor *out = NULL;
-	tfc_buffer_t *md = NULL;
-	tfc_session_run(s, rob, rol, NULL, NULL, 0, &f, &out, 1, NULL, 0, &md, st);
+	Tensorflow__RunMetadata *m = run_meta(s, g, "while/Exit_1:0",
+					      TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__FULL_TRACE, false, &out, st);
 	int adds = 0, merges = 0, exits = 0, total = 0;
 	bool ordered = true;
-	Tensorflow__RunMetadata *m = md ? tensorflow__run_metadata__unpack(NULL, md->length, md->data) : NULL;
 	if (m && m->step_stats) {
 		for (size_t d = 0; d < m->step_stats->n_dev_stats; d++) {
 			const Tensorflow__DeviceStepStats *ds = m->step_stats->dev_stats[d];
@@ -292,7 +305,6 @@ static void test_step_stats(void)
 	   adds, merges, exits, total);
 	if (m)
 		tensorflow__run_metadata__free_unpacked(m, NULL);
-	tfc_buffer_free(md);
 	tfc_tensor_free(out);
 	tfc_session_free(s);
 	tfc_graph_free(g);
@@ -317,17 +329,8 @@ static void test_two_devices(void)
 		tfc_session_options_set_config_value(o, "device_count.CPU", "2", st);
 		tfc_session *s = tfc_session_new(g, o, st);
 		tfc_session_options_free(o);
-		Tensorflow__RunOptions ro;
-		tensorflow__run_options__init(&ro);
-		ro.output_partition_graphs = true;
-		uint8_t rob[64];
-		size_t rol = tensorflow__run_options__pack(&ro, rob);
-		tfc_output f = tfc_graph_output_by_name(g, "while/Exit_1:0");
 		tfc_tensor *out = NULL;
-		tfc_buffer_t *md = NULL;
-		tfc_session_run(s, rob, rol, NULL, NULL, 0, &f, &out, 1, NULL, 0, &md, st);
-		Tensorflow__RunMetadata *m =
-			md ? tensorflow__run_metadata__unpack(NULL, md->length, md->data) : NULL;
+		Tensorflow__RunMetadata *m = run_meta(s, g, "while/Exit_1:0", 0, true, &out, st);
 		int sends = 0, recvs = 0;
 		for (size_t p = 0; m && p < m->n_partition_graphs; p++)
 			for (size_t k = 0; k < m->partition_graphs[p]->n_node; k++) {
@@ -342,7 +345,6 @@ static void test_two_devices(void)
 			diag("%s", tfc_status_message(st));
 		if (m)
 			tensorflow__run_metadata__free_unpacked(m, NULL);
-		tfc_buffer_free(md);
 		tfc_tensor_free(out);
 		tfc_session_free(s);
 	}

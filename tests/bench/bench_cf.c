@@ -16,27 +16,7 @@
 #include "tfc.h"
 #define CF_GRAPHS_TEXT_MAX (1 << 20)
 #include "../cf_graphs.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void check(tfc_status *st, const char *what)
-{
-	if (tfc_status_code(st) != TFC_OK) {
-		fprintf(stderr, "%s: %s\n", what, tfc_status_message(st));
-		exit(1);
-	}
-}
+#include "bench_util.h"
 
 /* Median seconds of one run fetching `fetch` from the graph in text t. */
 static double time_graph(const struct gtext *t, const char *fetch, const char *threads, int reps)
@@ -51,6 +31,8 @@ static double time_graph(const struct gtext *t, const char *fetch, const char *t
 	check(st, "import");
 	tfc_session_options *o = tfc_session_options_new();
 	tfc_session_options_set_config_value(o, "inter_op_parallelism_threads", threads, st);
+	/* L0: the baseline chain is all constants, which L1 would fold into one. */
+	tfc_session_options_set_config_value(o, "graph_options.optimizer_options.opt_level", "L0", st);
 	tfc_session *s = tfc_session_new(g, o, st);
 	tfc_session_options_free(o);
 	check(st, "session");

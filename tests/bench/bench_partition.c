@@ -19,37 +19,11 @@
 #include <time.h>
 
 #include "tfc_ops.h"
+#include "bench_util.h"
 
 #define ELEMS 1024
 #define STEPS 50
 #define HOPS 1000
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp_d);
-	return v[n / 2];
-}
-
-static void check(tfc_status *st, const char *what)
-{
-	if (tfc_status_code(st) != TFC_OK) {
-		fprintf(stderr, "%s: %s\n", what, tfc_status_message(st));
-		exit(1);
-	}
-}
 
 static tfc_session *session(tfc_graph *g, int inter, tfc_status *st)
 {

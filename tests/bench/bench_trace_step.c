@@ -18,29 +18,9 @@
 #include "config.pb-c.h"
 #include "tfc.h"
 #include "tfc_ops.h"
+#include "bench_util.h"
 
 enum { BATCH = 128, IN = 784, H = 512, OUT = 10 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void check(tfc_status *st, const char *what)
-{
-	if (tfc_status_code(st) != TFC_OK) {
-		fprintf(stderr, "bench_trace_step: %s: %s\n", what, tfc_status_message(st));
-		exit(1);
-	}
-}
 
 static unsigned long long rng = 88172645463325252ull;
 

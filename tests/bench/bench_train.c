@@ -19,21 +19,9 @@
 
 #include "config.pb-c.h"
 #include "tfc_train.h"
+#include "bench_util.h"
 
 #define NONE ((tfc_output){NULL, 0})
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static tfc_output placeholder(tfc_graph *g, const char *name, int rank, const int64_t *dims,
 			      tfc_status *st)
