@@ -1,8 +1,8 @@
 # trace/local.mk: step stats, RunMetadata and the SQLite trace store (tracing issue).
 
 pkginclude_HEADERS += trace/tfc_trace.h
-noinst_HEADERS += trace/trace_schema.h
-libtfcbase_la_SOURCES += trace/trace_db.c
+noinst_HEADERS += trace/trace_schema.h trace/gpu_activity.h
+libtfcbase_la_SOURCES += trace/trace_db.c trace/gpu_activity.c
 libtfcbase_la_LIBADD += $(SQLITE_LIBS)
 AM_CPPFLAGS += $(SQLITE_CFLAGS) -I$(top_srcdir)/trace
 
