@@ -5,7 +5,7 @@
 
 noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h
 AM_CPPFLAGS += -I$(top_srcdir)/cuda
-EXTRA_DIST += cuda/gpu_none.c cuda/cwise_kernels.cu
+EXTRA_DIST += cuda/gpu_none.c cuda/cwise_kernels.cu tests/test_cupti_records.c
 
 # nvcc builds the .cu files for these GPUs (Turing, Ampere, Hopper) plus PTX for
 # newer ones; override with `make NVCC_ARCH=...`.
@@ -16,6 +16,10 @@ CUDA_OBJECTS = cuda/cwise_kernels.lo
 
 if HAVE_CUDA
 AM_CPPFLAGS += $(CUDA_CFLAGS)
+# CUPTI's records built by hand (CUDA builds: it needs cupti.h; no GPU).
+check_PROGRAMS += tests/test_cupti_records
+TESTS += tests/test_cupti_records
+tests_test_cupti_records_LDADD = libtfccore.la
 libtfcbase_la_SOURCES += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c \
 	cuda/cupti_tracer.c cuda/cupti_records.c
 libtfcbase_la_LIBADD += $(CUDA_OBJECTS) $(CUDA_LIBS) -lstdc++
@@ -44,3 +48,10 @@ check_PROGRAMS += tests/test_gpu_session
 TESTS += tests/test_gpu_session
 tests_test_gpu_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_gpu_session_LDADD = libtfccore.la
+
+# The GPU activity records -> step stats -> trace database -> tfc-prof --gpu, built by
+# hand (no GPU, no CUDA needed).
+check_PROGRAMS += tests/test_gpu_activity
+TESTS += tests/test_gpu_activity
+tests_test_gpu_activity_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_test_gpu_activity_LDADD = libtfcprof.la $(SQLITE_LIBS)
