@@ -55,3 +55,25 @@ check_PROGRAMS += tests/test_gpu_activity
 TESTS += tests/test_gpu_activity
 tests_test_gpu_activity_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_test_gpu_activity_LDADD = libtfcprof.la $(SQLITE_LIBS)
+
+# make check-gpu: every CUDA kernel against the CPU's, and a traced training step
+# (tests/test_gpu_kernels.c). It is in `make check` too, where without a GPU (or
+# without CUDA) each of its cases is a TAP skip.
+check_PROGRAMS += tests/test_gpu_kernels
+TESTS += tests/test_gpu_kernels
+tests_test_gpu_kernels_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_test_gpu_kernels_LDADD = libtfccore.la $(SQLITE_LIBS)
+check-gpu: tests/test_gpu_kernels tests/test_gpu_session
+	tests/test_gpu_session
+	tests/test_gpu_kernels
+.PHONY: check-gpu
+
+# make bench-gpu: a training step of an MLP on the GPU and on the CPU
+# (tests/bench/bench_gpu.c; "no GPU" and exit 0 where there is none).
+EXTRA_PROGRAMS += tests/bench/bench_gpu
+tests_bench_bench_gpu_SOURCES = tests/bench/bench_gpu.c
+tests_bench_bench_gpu_LDADD = libtfccore.la
+CLEANFILES += tests/bench/bench_gpu
+bench-gpu: tests/bench/bench_gpu
+	tests/bench/bench_gpu
+.PHONY: bench-gpu
