@@ -66,9 +66,14 @@ struct tfc_kernel_def {
 	void (*destroy)(void *state); /* (optional) */
 	void (*compute)(struct tfc_kernel_ctx *ctx);
 	unsigned flags;
+	/* (optional) Whether the kernel handles this node (its dtypes, say); the placer
+	 * puts a node only on devices whose kernel says yes. NULL: every node. GPU kernels
+	 * use it, so an int32 Add stays on the CPU. */
+	bool (*supports)(const tfc_operation *op);
 };
 
-/* The kernel of op type `op` on `device`, or NULL. */
+/* The kernel of op type `op` on `device`, or NULL. (GPU kernels are in cuda/, and
+ * none exist in a build without CUDA.) */
 const struct tfc_kernel_def *tfc_kernel_lookup(const char *op, const char *device);
 
 /* ---- helpers for kernels */

@@ -110,11 +110,19 @@ static bool request_of(const tfc_operation *op, struct tfc__device_spec *r, tfc_
 	return true;
 }
 
+/* Whether a device of type `type` has a kernel that takes op (its dtypes too, when
+ * the kernel says: a GPU kernel of float ops leaves an int32 Add to the CPU). */
+static bool kernel_for(const tfc_operation *op, const char *type)
+{
+	const struct tfc_kernel_def *k = tfc_kernel_lookup(op->type, type);
+	return k && (!k->supports || k->supports(op));
+}
+
 /* Whether session device d has a kernel for op (ops no device has a kernel for are
  * left to the executable's own "No OpKernel" error). */
 static bool has_kernel(const tfc_operation *op, const struct tfc__device_spec *d, bool any_kernel)
 {
-	return !any_kernel || tfc_kernel_lookup(op->type, d->type) != NULL;
+	return !any_kernel || kernel_for(op, d->type);
 }
 
 /* "a, b, c": the session's devices, for error messages. */
@@ -247,7 +255,7 @@ bool tfc__place(const struct tfc_session *s, tfc_operation *const *ops, int n, i
 		next[i] = head[g];
 		head[g] = i;
 		for (int e = 0; e < s->n_devices && !any[i]; e++)
-			any[i] = tfc_kernel_lookup(ops[i]->type, devs[e].type) != NULL;
+			any[i] = kernel_for(ops[i], devs[e].type);
 	}
 	for (int i = 0; i < n; i++)
 		dev[i] = -1;

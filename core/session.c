@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gpu.h"
+#include "gpu_activity.h"
 #include "pbtext.h"
 #include "session_internal.h"
 
@@ -177,6 +179,58 @@ static int cpu_count(void)
 	return n > 0 ? (int)n : 1;
 }
 
+/* The GPUs the CUDA runtime finds, as devices after the CPUs (device_count.GPU caps
+ * them; 0 turns them off). Finding none is not an error: with log_device_placement a
+ * line says why, and the session runs on the CPU. GPU devices are asynchronous, so
+ * the session gets a pool if it had none. */
+static void add_gpus(tfc_session *s)
+{
+	const Tensorflow__ConfigProto *c = s->config;
+	int want = -1;
+	for (size_t i = 0; i < c->n_device_count; i++)
+		if (!strcmp(c->device_count[i]->key, "GPU"))
+			want = c->device_count[i]->value;
+	if (want == 0)
+		return;
+	char why[256], desc[256];
+	int n = tfc__gpu_count(why, sizeof(why));
+	if (want > 0 && n > want)
+		n = want;
+	if (n == 0) {
+		if (c->log_device_placement)
+			fprintf(stderr, "No GPU devices (%s): running on the CPU only.\n", why);
+		return;
+	}
+	s->devices = tfc__realloc(s->devices, (size_t)(s->n_devices + n) * sizeof(char *));
+	s->device_impls = tfc__realloc(s->device_impls, (size_t)(s->n_devices + n) * sizeof(*s->device_impls));
+	if (c->log_device_placement)
+		fprintf(stderr, "Device mapping:\n");
+	for (int i = 0; i < n; i++) {
+		char *name = tfc__asprintf("/job:localhost/replica:0/task:0/device:GPU:%d", i);
+		tfc_status dst = {0};
+		struct tfc_device *d = tfc__gpu_device_new(name, i, c->gpu_options, &dst);
+		if (!d) {
+			if (c->log_device_placement)
+				fprintf(stderr, "Ignoring GPU %d: %s\n", i, dst.msg ? dst.msg : "?");
+			free(dst.msg);
+			free(name);
+			continue;
+		}
+		if (c->log_device_placement) {
+			tfc__gpu_describe(i, desc, sizeof(desc));
+			fprintf(stderr, "%s -> %s\n", name, desc);
+		}
+		s->devices[s->n_devices] = name;
+		s->device_impls[s->n_devices++] = d;
+		s->n_gpus++;
+	}
+	if (s->n_gpus) {
+		s->has_async_device = true;
+		if (!s->pool)
+			s->pool = tfc__threadpool_new(s->inter_op_threads > 1 ? s->inter_op_threads : 2);
+	}
+}
+
 tfc_session *tfc_session_new(tfc_graph *g, const tfc_session_options *o, tfc_status *st)
 {
 	if (!g) {
@@ -214,6 +268,7 @@ tfc_session *tfc_session_new(tfc_graph *g, const tfc_session_options *o, tfc_sta
 				      ? s->config->intra_op_parallelism_threads : cpu_count();
 	if (s->inter_op_threads > 1)
 		s->pool = tfc__threadpool_new(s->inter_op_threads);
+	add_gpus(s);
 	pthread_mutex_init(&s->res.mu, NULL);
 	tfc__strmap_init(&s->res.refs, false);
 	pthread_mutex_init(&s->mu, NULL);
@@ -444,7 +499,22 @@ void tfc_session_run(tfc_session *s, const void *run_options, size_t run_options
 	free(key);
 	if (!x)
 		return;
+	/* HARDWARE_TRACE and FULL_TRACE record the GPUs' activity through CUPTI. Another
+	 * step being traced at the same time (CUPTI has one subscriber per process) leaves
+	 * this one without GPU rows, as in TensorFlow. */
+	struct tfc__gpu_tracer *tracer = NULL;
+	if (trace.level >= 2 && s->n_gpus > 0) {
+		tfc_status tst = {0};
+		trace.gpu = tfc__gpu_activity_new();
+		tracer = tfc__gpu_tracer_start(trace.gpu, &tst);
+		free(tst.msg);
+		if (!tracer) {
+			tfc__gpu_activity_free(trace.gpu);
+			trace.gpu = NULL;
+		}
+	}
 	tfc__executable_run(s, x, feed_values, out_values, deadline, &trace, st);
+	tfc__gpu_tracer_stop(tracer);
 	if (tfc_status_code(st) == TFC_OK && run_metadata) {
 		if (trace.level > 0 || trace.partition_graphs) {
 			*run_metadata = tfc__run_metadata_build(s, x, &trace);
@@ -459,4 +529,5 @@ void tfc_session_run(tfc_session *s, const void *run_options, size_t run_options
 		}
 	}
 	tfc__run_trace_done(x, &trace);
+	tfc__gpu_activity_free(trace.gpu);
 }

@@ -31,6 +31,7 @@ struct tfc_session {
 	char **devices;            /* their names (owned) */
 	struct tfc_device **device_impls; /* owned, n_devices */
 	bool has_async_device;     /* some device computes asynchronously */
+	int n_gpus;                /* GPU devices among them (after the CPUs) */
 	int inter_op_threads;
 	int intra_op_threads;
 	struct tfc_threadpool *pool; /* NULL when inter_op_threads == 1 */
@@ -101,6 +102,10 @@ struct tfc__run_trace {
 		struct tfc__node_stat st;
 	} *extra;
 	int n_extra, cap_extra;
+	/* HARDWARE_TRACE and FULL_TRACE on a session with GPUs: what CUPTI recorded
+	 * (owned by tfc_session_run; NULL otherwise). step_stats.c adds its
+	 * pseudo-devices. */
+	struct tfc__gpu_activity *gpu;
 };
 
 /* Runs one step of x. Fills out_values (n_fetches) or sets st. deadline_ns is an

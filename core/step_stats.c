@@ -4,6 +4,7 @@
  * start order, with TensorFlow's timeline labels, output descriptions and memory),
  * the CostGraphDef, and the partition graphs when RunOptions asked for them.
  */
+#include "gpu_activity.h"
 #include "session_internal.h"
 
 /* Every message of the step stats and cost graph is allocated from one arena
@@ -306,6 +307,18 @@ static void partition_graphs(const struct tfc_session *s, const struct tfc__exec
 	}
 }
 
+/* The op of a GPU activity: the GPU device tags what it launches for an op with the
+ * op's graph id + 1 (cuda/gpu_device.c). */
+static bool gpu_op(void *ctx, uint64_t external, const char **name, const char **type)
+{
+	const tfc_graph *g = ctx;
+	if (external == 0 || external > g->n_ops)
+		return false;
+	*name = g->ops[external - 1]->name;
+	*type = g->ops[external - 1]->type;
+	return true;
+}
+
 tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct tfc__executable *x,
 				      const struct tfc__run_trace *t)
 {
@@ -316,6 +329,9 @@ tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct 
 	tfc__arena_reset(a);
 	if (t->level > 0 && t->stats) {
 		md.step_stats = step_stats(a, s, x, t);
+		if (t->gpu)
+			tfc__gpu_activity_step_stats(t->gpu, a, gpu_op, s->graph, t->real_minus_mono_ns,
+						     md.step_stats);
 		md.cost_graph = cost_graph(a, s, x, t);
 	}
 	if (t->partition_graphs)

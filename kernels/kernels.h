@@ -33,6 +33,10 @@ extern const struct tfc_kernel_def tfc__lrn_kernels[];
 extern const struct tfc_kernel_def tfc__misc_kernels[];
 extern const struct tfc_kernel_def tfc__scatter_kernels[];
 extern const struct tfc_kernel_def tfc__sendrecv_kernels[];
+/* The GPU's (cuda/cwise_gpu.c, cuda/matmul_gpu.c; empty in a build without CUDA,
+ * cuda/gpu_none.c). */
+extern const struct tfc_kernel_def tfc__gpu_cwise_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_matmul_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */

@@ -83,7 +83,7 @@ static void test_schema(void)
 	ok(db != NULL, "a new trace database opens: %s", tfc_status_message(st));
 	tfc_trace_db_close(db, st);
 	is_int(tfc_status_code(st), TFC_OK, "and closes");
-	is_int(tfc_trace_db_schema_version(), 2, "the schema version is 2");
+	is_int(tfc_trace_db_schema_version(), 3, "the schema version is 3");
 
 	sqlite3 *s = open_ro(path);
 	is_int(q_int(s, "PRAGMA user_version"), tfc_trace_db_schema_version(),
@@ -91,7 +91,8 @@ static void test_schema(void)
 	is_string(q_text(s, "PRAGMA journal_mode"), "wal", "the database is in WAL mode");
 	static const char *const tables[] = {"runs", "graphs", "steps", "devices", "strings",
 					     "node_exec", "node_outputs", "node_memory",
-					     "partition_graphs", "gpu_kernels", "gpu_memcpy", "gpu_api"};
+					     "partition_graphs", "gpu_kernel_exec", "gpu_copy_exec",
+					     "gpu_api_exec"};
 	int found = 0;
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		found += q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'",
@@ -541,7 +542,8 @@ static void test_upgrade(void)
 		is_int(tfc_status_code(st), TFC_OK, "and takes a new step: %s", tfc_status_message(st));
 	}
 	s = open_ro(path);
-	is_int(q_int(s, "PRAGMA user_version"), 2, "it is upgraded to version 2");
+	is_int(q_int(s, "PRAGMA user_version"), tfc_trace_db_schema_version(),
+	       "it is upgraded to the current version");
 	is_int(q_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'v1_%%'"), 0,
 	       "nothing of the upgrade is left behind");
 	is_string(q_text(s, "SELECT group_concat(node_name || ' ' || op || ' ' || all_start_micros || ' '"
@@ -569,6 +571,87 @@ static void test_upgrade(void)
 	tfc_status_free(st);
 }
 
+/* A version-2 database (tests/data/trace_schema_v2.sql, rows put in by SQL) is
+ * upgraded on open: its node stats stay, version 2's placeholder GPU tables go, the
+ * GPU tables of version 3 come, and a new step with GPU rows fills them. */
+static void test_upgrade_v2(void)
+{
+	const char *src = getenv("top_srcdir");
+	char sqlpath[1024];
+	snprintf(sqlpath, sizeof(sqlpath), "%s/tests/data/trace_schema_v2.sql", src ? src : ".");
+	tfc_status *st = tfc_status_new();
+	tfc_buffer_t *v2 = tfc_read_file(sqlpath, st);
+	if (!v2) {
+		skip(1, "no %s: %s", sqlpath, tfc_status_message(st));
+		tfc_status_free(st);
+		return;
+	}
+	const char *path = tmp_path("v2.db");
+	sqlite3 *s = NULL;
+	sqlite3_open(path, &s);
+	char *sql = calloc(1, v2->length + 1);
+	memcpy(sql, v2->data, v2->length);
+	int rc = sqlite3_exec(s, sql, NULL, NULL, NULL);
+	rc = rc ? rc : sqlite3_exec(s,
+		"INSERT INTO runs (id, started_at, started_micros, tfc_version) VALUES "
+		"  (1, '2026-01-01T00:00:00.000000Z', 1767225600000000, '0.1');"
+		"INSERT INTO strings (id, s) VALUES (1, '/cpu:0'), (2, 'a'), (3, 'Const');"
+		"INSERT INTO node_exec (run_id, step, device_id, node_id, op_id, all_start_nanos,"
+		"  op_start_rel_nanos, op_end_rel_nanos, all_end_rel_nanos) VALUES (1, 0, 1, 2, 3, 1000, 0, 5, 6);"
+		"INSERT INTO steps VALUES (1, 0, 1, 1, 1, 1, 10, NULL, 1, 1);",
+		NULL, NULL, NULL);
+	is_int(rc, SQLITE_OK, "a version-2 database with rows: %s", sqlite3_errmsg(s));
+	sqlite3_close(s);
+	free(sql);
+	tfc_buffer_free(v2);
+
+	tfc_trace_db *db = tfc_trace_db_open(path, st);
+	ok(db != NULL, "a version-2 database opens: %s", tfc_status_message(st));
+	if (db) {
+		/* A step with one kernel on /device:GPU:0/stream:7 (and its stream:all copy). */
+		Tensorflow__NodeExecStats ns;
+		tensorflow__node_exec_stats__init(&ns);
+		ns.node_name = "mm:MatMul";
+		ns.timeline_label = "sgemm regs:32 shm:0 grid:2,1,1 block:128,1,1@@mm:MatMul#correlation_id=4,dynamic_shm=0#";
+		ns.all_start_nanos = 5000;
+		ns.op_end_rel_nanos = ns.all_end_rel_nanos = 700;
+		Tensorflow__NodeExecStats *one[] = {&ns};
+		Tensorflow__DeviceStepStats d7, dall;
+		tensorflow__device_step_stats__init(&d7);
+		tensorflow__device_step_stats__init(&dall);
+		d7.device = "/device:GPU:0/stream:7";
+		dall.device = "/device:GPU:0/stream:all";
+		d7.n_node_stats = dall.n_node_stats = 1;
+		d7.node_stats = dall.node_stats = one;
+		Tensorflow__DeviceStepStats *devs[] = {&dall, &d7};
+		Tensorflow__StepStats ss;
+		tensorflow__step_stats__init(&ss);
+		ss.n_dev_stats = 2;
+		ss.dev_stats = devs;
+		Tensorflow__RunMetadata md;
+		tensorflow__run_metadata__init(&md);
+		md.step_stats = &ss;
+		size_t len = tensorflow__run_metadata__get_packed_size(&md);
+		uint8_t *buf = malloc(len);
+		tensorflow__run_metadata__pack(&md, buf);
+		tfc_trace_db_add_step(db, 1, 1, buf, len, st);
+		free(buf);
+		tfc_trace_db_close(db, st);
+		is_int(tfc_status_code(st), TFC_OK, "and takes a step with a GPU kernel: %s", tfc_status_message(st));
+	}
+	s = open_ro(path);
+	is_int(q_int(s, "PRAGMA user_version"), 3, "it is upgraded to version 3");
+	is_int(q_int(s, "SELECT count(*) FROM sqlite_master WHERE name IN ('gpu_kernels', 'gpu_memcpy', 'gpu_api')"),
+	       0, "version 2's placeholder GPU tables are gone");
+	is_string(q_text(s, "SELECT node_name || ' ' || op FROM node_stats WHERE step = 0"), "a Const",
+		  "its node stats stay");
+	is_string(q_text(s, "SELECT node_name || ' ' || op || ' ' || kernel_name || ' ' || stream || ' ' || grid_x"
+			    " || ' ' || block_x || ' ' || (end_nanos - start_nanos) || ' ' || correlation_id FROM gpu_kernel"),
+		  "mm MatMul sgemm 7 2 128 700 4", "the new step's kernel is in gpu_kernel, once");
+	sqlite3_close(s);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -580,6 +663,7 @@ int main(void)
 	test_steps();
 	test_import();
 	test_upgrade();
+	test_upgrade_v2();
 	test_extreme_times();
 	test_errors();
 	if (!getenv("TFC_KEEP_TMP")) {

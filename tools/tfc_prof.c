@@ -54,6 +54,8 @@ static void usage(FILE *f)
 		"      --advise          findings: top op types and nodes, idle gaps and low\n"
 		"                        utilization per device, ops that could be folded, NHWC\n"
 		"                        convolutions on a GPU, step-time outliers\n"
+		"      --gpu             GPU kernel and copy time per op, and each GPU's busy\n"
+		"                        time over the step's wall time (utilization)\n"
 		"      --timeline OUT    OUT.json: Chrome trace (Perfetto, chrome://tracing);\n"
 		"                        OUT.svg or OUT.png: a chart of the first selected step\n"
 		"      --plot steps OUT  step time over steps, OUT.png or OUT.svg\n"
@@ -188,7 +190,7 @@ static char *input_db(const char *path, const char *graph, const char *save_db, 
 
 enum {
 	OPT_BY = 256, OPT_MAX_DEPTH, OPT_ORDER_BY, OPT_TOP, OPT_MIN_US, OPT_MATCH, OPT_HIDE,
-	OPT_RUN, OPT_STEP, OPT_DEVICE, OPT_FORMAT, OPT_COMPARE, OPT_ADVISE, OPT_TIMELINE,
+	OPT_RUN, OPT_STEP, OPT_DEVICE, OPT_FORMAT, OPT_COMPARE, OPT_ADVISE, OPT_GPU, OPT_TIMELINE,
 	OPT_PLOT, OPT_GRAPH, OPT_SAVE_DB
 };
 
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"compare", required_argument, NULL, OPT_COMPARE},
 		{"advise", no_argument, NULL, OPT_ADVISE},
+		{"gpu", no_argument, NULL, OPT_GPU},
 		{"timeline", required_argument, NULL, OPT_TIMELINE},
 		{"plot", required_argument, NULL, OPT_PLOT},
 		{"graph", required_argument, NULL, OPT_GRAPH},
@@ -220,7 +223,7 @@ int main(int argc, char **argv)
 	pf_view view = {.by = PF_BY_TYPE, .order_by = -1};
 	pf_format fmt = PF_FORMAT_TABLE;
 	const char *compare = NULL, *timeline = NULL, *plot = NULL, *graph = NULL, *save_db = NULL;
-	bool advise = false, by_given = false;
+	bool advise = false, by_given = false, gpu = false;
 	int rc = EXIT_FAILED;
 	int64_t v;
 	tfc_status *st = tfc_status_new();
@@ -333,6 +336,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_COMPARE: compare = optarg; break;
 		case OPT_ADVISE: advise = true; break;
+		case OPT_GPU: gpu = true; break;
 		case OPT_TIMELINE:
 			if (!ends_with(optarg, ".json") && !ends_with(optarg, ".svg") && !ends_with(optarg, ".png")) {
 				tool_error(TFC_INVALID_ARGUMENT, "--timeline wants OUT.json, OUT.svg or OUT.png, not '%s'", optarg);
@@ -384,7 +388,7 @@ int main(int argc, char **argv)
 	d = pf_data_load(db, &sel, st);
 	if (!d)
 		goto fail;
-	bool report = (!timeline && !plot && !advise) || by_given;
+	bool report = (!timeline && !plot && !advise && !gpu) || by_given;
 	int width = fmt == PF_FORMAT_TABLE ? term_width() : 0;
 	if (compare) {
 		pf_select sel2 = sel;
@@ -439,6 +443,11 @@ int main(int argc, char **argv)
 			       : "step");
 		}
 		pf_table_print(t, stdout, fmt, width, st);
+		if (tfc_status_code(st) != TFC_OK)
+			goto fail;
+	}
+	if (gpu) {
+		pf_gpu_report(db, d->run_id, &sel, stdout, fmt == PF_FORMAT_TABLE ? PF_FORMAT_TABLE : PF_FORMAT_CSV, st);
 		if (tfc_status_code(st) != TFC_OK)
 			goto fail;
 	}

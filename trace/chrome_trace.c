@@ -186,7 +186,8 @@ static void emit_process(struct conv *c, int pid, const char *name, int sort_ind
 
 static bool is_pseudo_device(const char *name)
 {
-	return strstr(name, "/stream:") != NULL || strstr(name, "/memcpy") != NULL;
+	return strstr(name, "/stream:") != NULL || strstr(name, "/memcpy") != NULL ||
+	       strstr(name, "/cuda_api") != NULL;
 }
 
 /* Compares names with digit runs as numbers ("gpu:2" < "gpu:10"). */
@@ -215,7 +216,7 @@ static int natural_cmp(const char *a, const char *b)
 }
 
 /* Where a device sorts among its kind: real devices, then per GPU its tracer rows
- * "stream:all", "stream:N" (by N), "memcpy". */
+ * "stream:all", "stream:N" (by N), "memcpy", "cuda_api". */
 static int pseudo_rank(const char *name, size_t *parent_len)
 {
 	const char *p = strstr(name, "/stream:");
@@ -232,6 +233,10 @@ static int pseudo_rank(const char *name, size_t *parent_len)
 	if (m) {
 		*parent_len = (size_t)(m - name);
 		return 3;
+	}
+	if ((m = strstr(name, "/cuda_api")) != NULL) { /* tfc's CUDA API calls, last */
+		*parent_len = (size_t)(m - name);
+		return 4;
 	}
 	return 0;
 }

@@ -1,8 +1,8 @@
 # trace/local.mk: step stats, RunMetadata and the SQLite trace store (tracing issue).
 
 pkginclude_HEADERS += trace/tfc_trace.h
-noinst_HEADERS += trace/trace_schema.h
-libtfcbase_la_SOURCES += trace/trace_db.c
+noinst_HEADERS += trace/trace_schema.h trace/gpu_activity.h
+libtfcbase_la_SOURCES += trace/trace_db.c trace/gpu_activity.c
 libtfcbase_la_LIBADD += $(SQLITE_LIBS)
 AM_CPPFLAGS += $(SQLITE_CFLAGS) -I$(top_srcdir)/trace
 
@@ -22,7 +22,7 @@ trace/trace_schema.c: $(srcdir)/share/sql/trace_schema.sql $(srcdir)/trace/sql_t
 # the process that gets killed, and the checker afterwards).
 check_PROGRAMS += tests/test_trace_db tests/trace_writer
 TESTS += tests/test_trace_db tests/test_trace_kill.sh
-EXTRA_DIST += tests/test_trace_kill.sh tests/data/trace_schema_v1.sql
+EXTRA_DIST += tests/test_trace_kill.sh tests/data/trace_schema_v1.sql tests/data/trace_schema_v2.sql
 noinst_HEADERS += tests/trace_synth.h
 tests_test_trace_db_LDADD = libtfccore.la $(SQLITE_LIBS)
 tests_trace_writer_LDADD = libtfccore.la $(SQLITE_LIBS)

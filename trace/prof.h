@@ -223,6 +223,14 @@ int pf_critical_path(const pf_data *d, int s, int64_t **out);
 /* Findings, one paragraph each, as text or as a JSON array (fmt JSON). */
 void pf_advise(const pf_data *d, FILE *f, pf_format fmt, tfc_status *st);
 
+/* The GPU report (trace/prof_gpu.c) of run run_id of the database at path, over the
+ * steps sel picks: kernel and copy time and bytes per op, then per GPU and step the
+ * busy time (kernels and copies, overlaps once) over the step's wall time. Table or
+ * CSV (JSON is given as CSV). A run with no GPU rows gets one line saying "no GPU
+ * activity recorded". */
+void pf_gpu_report(const char *path, int64_t run_id, const pf_select *sel, FILE *f, pf_format fmt,
+		   tfc_status *st);
+
 /* ------------------------------------------------------------------ helpers */
 
 /* A growable string. */

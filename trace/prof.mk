@@ -5,7 +5,7 @@ noinst_LTLIBRARIES += libtfcprof.la
 libtfcprof_la_SOURCES = \
 	trace/prof.h trace/prof_internal.h \
 	trace/prof_util.c trace/prof_query.c trace/prof_report.c \
-	trace/prof_timeline.c trace/prof_advise.c
+	trace/prof_timeline.c trace/prof_advise.c trace/prof_gpu.c
 libtfcprof_la_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS) $(SQLITE_CFLAGS)
 libtfcprof_la_LIBADD = libtfccore.la $(CAIRO_LIBS) $(SQLITE_LIBS) -lm
 

@@ -1017,9 +1017,9 @@ static bool read_graph(sqlite3 *db, pf_data *d)
 	return true;
 }
 
-/* Leaves out the rows of devices that do not match the --device regex, and the
+/* Leaves out the rows of devices that do not match the --device regex, the
  * "/stream:all" rows of a GPU tracer (each duplicates a "/stream:N" row; tfprof
- * skips them too) unless the regex asks for them by name. */
+ * skips them too) and tfc's "/cuda_api" rows, unless the regex asks for them by name. */
 static bool filter_devices(pf_data *d, const char *regex, tfc_status *st)
 {
 	regex_t re;
@@ -1044,11 +1044,13 @@ static bool filter_devices(pf_data *d, const char *regex, tfc_status *st)
 	bool any_drop = false;
 	for (int i = 0; i < d->n_devices; i++) {
 		bool stream_all = strstr(d->devices[i], STREAM_ALL) != NULL;
+		/* tfc's CUDA API rows are host time, not the op's: left out unless asked for. */
+		bool api = strstr(d->devices[i], "/cuda_api") != NULL;
 		if (have_re)
 			keep[i] = regexec(&re, d->devices[i], 0, NULL, 0) == 0 &&
-				  (!stream_all || strstr(regex, "all"));
+				  (!stream_all || strstr(regex, "all")) && (!api || strstr(regex, "cuda_api"));
 		else
-			keep[i] = !stream_all;
+			keep[i] = !stream_all && !api;
 		any_drop |= !keep[i];
 	}
 	if (have_re)
@@ -1157,7 +1159,8 @@ pf_data *pf_data_load(const char *path, const pf_select *sel, tfc_status *st)
 	if (!d->tracer_device)
 		goto oom;
 	for (int i = 0; i < d->n_devices; i++)
-		d->tracer_device[i] = strstr(d->devices[i], "/stream:") || strstr(d->devices[i], "/memcpy");
+		d->tracer_device[i] = strstr(d->devices[i], "/stream:") || strstr(d->devices[i], "/memcpy") ||
+				      strstr(d->devices[i], "/cuda_api");
 	for (int64_t i = 0; i < d->n_rows; i++)
 		if (!d->tracer_device[d->rows[i].dev])
 			d->nodes[d->rows[i].node].on_device = true;

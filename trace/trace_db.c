@@ -101,6 +101,13 @@ static const struct upgrade upgrades[] = {
 	 "   WHERE n.run_id = steps.run_id AND n.step = steps.step);"
 	 "DROP INDEX v1_upgrade_nodes;"
 	 "DROP TABLE v1_node_stats; DROP TABLE v1_outputs; DROP TABLE v1_memory;"},
+	/* 2 -> 3: the GPU tables. Version 2's gpu_kernels, gpu_memcpy and gpu_api were
+	 * placeholders no tfc ever wrote; gpu_kernel_exec, gpu_copy_exec and gpu_api_exec
+	 * (and their views) replace them. GPU rows already in node_exec (imported
+	 * TensorFlow files) are not read back into them. */
+	{"DROP TABLE IF EXISTS gpu_kernels; DROP TABLE IF EXISTS gpu_memcpy;"
+	 "DROP TABLE IF EXISTS gpu_api;",
+	 ""},
 };
 
 enum job_kind {
@@ -148,7 +155,7 @@ struct run_graph {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_RUN, S_GRAPH, S_STEP, S_DEVICE, S_NODE, S_OUTPUT, S_MEMORY,
-	S_PARTITION, S_STR_FIND, S_STR_ADD, S_COUNT
+	S_PARTITION, S_STR_FIND, S_STR_ADD, S_GPU_KERNEL, S_GPU_COPY, S_GPU_API, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -176,6 +183,16 @@ static const char *const stmt_sql[S_COUNT] = {
 			"VALUES (?,?,?,?)",
 	[S_STR_FIND] = "SELECT id FROM strings WHERE s = ?",
 	[S_STR_ADD] = "INSERT INTO strings (s) VALUES (?)",
+	[S_GPU_KERNEL] = "INSERT INTO gpu_kernel_exec (run_id, step, device_id, stream, node_row, node_id, "
+			 "op_id, name_id, start_nanos, end_nanos, grid_x, grid_y, grid_z, block_x, block_y, "
+			 "block_z, registers_per_thread, static_shared_memory, dynamic_shared_memory, "
+			 "correlation_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_GPU_COPY] = "INSERT INTO gpu_copy_exec (run_id, step, device_id, stream, node_row, node_id, op_id, "
+		       "kind, bytes, async, start_nanos, end_nanos, correlation_id) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_GPU_API] = "INSERT INTO gpu_api_exec (run_id, step, device_id, node_row, node_id, op_id, name_id, "
+		      "cbid, thread_id, start_nanos, end_nanos, correlation_id) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 struct tfc_trace_db {
@@ -619,6 +636,200 @@ static bool write_node_extras(tfc_trace_db *db, const Tensorflow__NodeExecStats 
 	return true;
 }
 
+/* ---- GPU rows: what a GPU pseudo-device's node stat says (trace/gpu_activity.h for
+ * tfc's labels; TensorFlow 1.x's "name:Op regs:.. shm:.. grid:.. block:.." and
+ * "MEMCPYHtoD" rows are read too). */
+
+enum gpu_dev_kind { GPU_NONE, GPU_STREAM, GPU_STREAM_ALL, GPU_MEMCPY, GPU_API };
+
+/* What kind of GPU pseudo-device `dev` is; *prefix_len is the length of the GPU's own
+ * name ("/device:GPU:0") and *stream the N of "/stream:N". */
+static enum gpu_dev_kind gpu_dev_kind(const char *dev, size_t *prefix_len, int64_t *stream)
+{
+	const char *p;
+	*stream = -1;
+	if ((p = strstr(dev, "/stream:")) != NULL) {
+		*prefix_len = (size_t)(p - dev);
+		if (!strncmp(p + 8, "all", 3))
+			return GPU_STREAM_ALL;
+		*stream = strtoll(p + 8, NULL, 10);
+		return GPU_STREAM;
+	}
+	if ((p = strstr(dev, "/memcpy")) != NULL && p[7] == '\0') {
+		*prefix_len = (size_t)(p - dev);
+		return GPU_MEMCPY;
+	}
+	if ((p = strstr(dev, "/cuda_api")) != NULL && p[9] == '\0') {
+		*prefix_len = (size_t)(p - dev);
+		return GPU_API;
+	}
+	return GPU_NONE;
+}
+
+/* The value of "key=" in the annotation metadata after "@@" ("#k=v,k=v#"), or -1. */
+static int64_t gpu_meta(const char *label, const char *key)
+{
+	const char *at = strstr(label, "@@");
+	const char *hash = at ? strchr(at, '#') : NULL;
+	size_t kl = strlen(key);
+	for (const char *p = hash; p && *p; p++) {
+		if ((p[-1] == '#' || p[-1] == ',') && !strncmp(p, key, kl) && p[kl] == '=')
+			return strtoll(p + kl + 1, NULL, 10);
+	}
+	return -1;
+}
+
+/* Node and op (strings ids, 0 unknown) of a GPU row: from "@@name:Op#" in the label,
+ * else from a node name "name:Op", else from the label's first word. */
+static bool gpu_node(tfc_trace_db *db, const Tensorflow__NodeExecStats *ns, int64_t *node_id,
+		     int64_t *op_id, tfc_status *st)
+{
+	const char *label = ns->timeline_label ? ns->timeline_label : "";
+	const char *src = NULL;
+	size_t n = 0;
+	const char *at = strstr(label, "@@");
+	if (at) {
+		src = at + 2;
+		n = strcspn(src, "#");
+	}
+	if (!n && strchr(ns->node_name, ':')) {
+		src = ns->node_name;
+		n = strlen(src);
+	}
+	if (!n && memchr(label, ':', strcspn(label, " "))) { /* TensorFlow 1.x: "name:Op regs:..." */
+		src = label;
+		n = strcspn(label, " ");
+	}
+	*node_id = *op_id = 0;
+	const char *colon = n ? memchr(src, ':', n) : NULL;
+	if (!colon)
+		return true;
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%.*s", (int)(colon - src), src);
+	if ((*node_id = intern(db, buf, st)) < 0)
+		return false;
+	size_t rest = n - (size_t)(colon + 1 - src);
+	const char *end = memchr(colon + 1, ':', rest); /* "_Send::edge..." */
+	snprintf(buf, sizeof(buf), "%.*s", (int)(end ? (size_t)(end - colon - 1) : rest), colon + 1);
+	return !buf[0] || (*op_id = intern(db, buf, st)) >= 0;
+}
+
+/* The copy kind of a row: "MemcpyH2D ..." (tfc, TensorFlow 2) or "MEMCPYHtoD" (a
+ * TensorFlow 1.x node name); NULL when the row is not a copy. */
+static const char *gpu_copy_kind(const Tensorflow__NodeExecStats *ns)
+{
+	static const char *const names[][2] = {
+		{"MemcpyH2D", "HtoD"}, {"MemcpyD2H", "DtoH"}, {"MemcpyD2D", "DtoD"}, {"MemcpyH2H", "HtoH"},
+		{"MemcpyP2P", "PtoP"}, {"Memset", "memset"}, {"MemcpyOther", "other"},
+		{"MEMCPYHtoD", "HtoD"}, {"MEMCPYDtoH", "DtoH"}, {"MEMCPYDtoD", "DtoD"},
+		{"MEMCPYHtoH", "HtoH"}, {"MEMCPYPtoP", "PtoP"},
+	};
+	const char *label = ns->timeline_label ? ns->timeline_label : "";
+	for (size_t i = 0; i < TFC_ARRAY_LEN(names); i++) {
+		size_t k = strlen(names[i][0]);
+		if ((!strncmp(label, names[i][0], k) && (label[k] == ' ' || !label[k])) ||
+		    !strncmp(ns->node_name, names[i][0], k))
+			return names[i][1];
+	}
+	return NULL;
+}
+
+static bool bind_meta(sqlite3_stmt *s, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = v >= 0 ? sqlite3_bind_int64(s, i, v) : sqlite3_bind_null(s, i);
+	return *rc == SQLITE_OK;
+}
+
+/* The gpu_* row of node stat ns (node_exec row `row`) of pseudo-device `dev`. */
+static bool write_gpu_row(tfc_trace_db *db, struct job *j, const char *dev, size_t prefix_len,
+			  enum gpu_dev_kind kind, int64_t stream, const Tensorflow__NodeExecStats *ns,
+			  int64_t row, int64_t t0, int64_t dur, tfc_status *st)
+{
+	const char *label = ns->timeline_label ? ns->timeline_label : "";
+	const char *regs = strstr(label, " regs:");
+	const char *copy = gpu_copy_kind(ns);
+	if (kind == GPU_STREAM && !regs && !copy)
+		return true;
+	char gpu[256];
+	snprintf(gpu, sizeof(gpu), "%.*s", (int)prefix_len, dev);
+	int64_t gpu_id = intern(db, gpu, st), node_id, op_id;
+	if (gpu_id < 0 || !gpu_node(db, ns, &node_id, &op_id, st))
+		return false;
+	int rc = SQLITE_OK;
+	sqlite3_stmt *s;
+	if (kind == GPU_API) {
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(label, "@"), label);
+		int64_t name_id = intern(db, name[0] ? name : ns->node_name, st);
+		if (name_id < 0)
+			return false;
+		s = db->stmt[S_GPU_API];
+		BIND(sqlite3_bind_int64(s, 1, j->run_id));
+		BIND(sqlite3_bind_int64(s, 2, j->step));
+		BIND(sqlite3_bind_int64(s, 3, gpu_id));
+		BIND(sqlite3_bind_int64(s, 4, row));
+		bind_id_or_null(s, 5, node_id, &rc);
+		bind_id_or_null(s, 6, op_id, &rc);
+		BIND(sqlite3_bind_int64(s, 7, name_id));
+		bind_meta(s, 8, gpu_meta(label, "cbid"), &rc);
+		BIND(sqlite3_bind_int64(s, 9, ns->thread_id));
+		BIND(sqlite3_bind_int64(s, 10, t0));
+		BIND(sqlite3_bind_int64(s, 11, sat_add(t0, dur)));
+		bind_meta(s, 12, gpu_meta(label, "correlation_id"), &rc);
+	} else if (regs) {
+		char name[512];
+		snprintf(name, sizeof(name), "%.*s", (int)(regs - label), label);
+		unsigned r = 0;
+		int shm = 0, g[3] = {0, 0, 0}, b[3] = {0, 0, 0};
+		int got = sscanf(regs, " regs:%u shm:%d grid:%d,%d,%d block:%d,%d,%d", &r, &shm, &g[0], &g[1],
+				 &g[2], &b[0], &b[1], &b[2]);
+		int64_t name_id = intern(db, name, st);
+		if (name_id < 0)
+			return false;
+		s = db->stmt[S_GPU_KERNEL];
+		BIND(sqlite3_bind_int64(s, 1, j->run_id));
+		BIND(sqlite3_bind_int64(s, 2, j->step));
+		BIND(sqlite3_bind_int64(s, 3, gpu_id));
+		bind_meta(s, 4, stream, &rc);
+		BIND(sqlite3_bind_int64(s, 5, row));
+		bind_id_or_null(s, 6, node_id, &rc);
+		bind_id_or_null(s, 7, op_id, &rc);
+		BIND(sqlite3_bind_int64(s, 8, name_id));
+		BIND(sqlite3_bind_int64(s, 9, t0));
+		BIND(sqlite3_bind_int64(s, 10, sat_add(t0, dur)));
+		int vals[] = {g[0], g[1], g[2], b[0], b[1], b[2], (int)r, shm};
+		for (int k = 0; k < 8; k++)
+			bind_meta(s, 11 + k, got > (k < 6 ? k + 2 : k - 6) ? vals[k] : -1, &rc);
+		bind_meta(s, 19, gpu_meta(label, "dynamic_shm"), &rc);
+		bind_meta(s, 20, gpu_meta(label, "correlation_id"), &rc);
+	} else if (copy && kind == GPU_STREAM) {
+		const char *bytes = strstr(label, " bytes:");
+		const char *tf1 = strstr(label, "num_bytes: ");
+		int64_t nbytes = bytes ? strtoll(bytes + 7, NULL, 10) : tf1 ? strtoll(tf1 + 11, NULL, 10) : 0;
+		bool async = strstr(label, " async@@") || strstr(label, " async ") ||
+			     (strlen(label) >= 6 && !strcmp(label + strlen(label) - 6, " async")) ||
+			     strstr(label, "async: true");
+		s = db->stmt[S_GPU_COPY];
+		BIND(sqlite3_bind_int64(s, 1, j->run_id));
+		BIND(sqlite3_bind_int64(s, 2, j->step));
+		BIND(sqlite3_bind_int64(s, 3, gpu_id));
+		bind_meta(s, 4, stream, &rc);
+		BIND(sqlite3_bind_int64(s, 5, row));
+		bind_id_or_null(s, 6, node_id, &rc);
+		bind_id_or_null(s, 7, op_id, &rc);
+		BIND(sqlite3_bind_text(s, 8, copy, -1, SQLITE_STATIC));
+		BIND(sqlite3_bind_int64(s, 9, nbytes));
+		BIND(sqlite3_bind_int(s, 10, async));
+		BIND(sqlite3_bind_int64(s, 11, t0));
+		BIND(sqlite3_bind_int64(s, 12, sat_add(t0, dur)));
+		bind_meta(s, 13, gpu_meta(label, "correlation_id"), &rc);
+	} else {
+		return true;
+	}
+	return SQL_CHECK(db, rc, st) && run_stmt(db, s, st);
+}
+
 /* The step's rows: devices, node_exec (with node_outputs, node_memory), steps (last,
  * as it names its node_exec rows), partition_graphs. */
 static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
@@ -651,6 +862,9 @@ static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
 		if (!SQL_CHECK(db, rc, st) || !run_stmt(db, s, st))
 			return false;
 		n_nodes += ds->n_node_stats;
+		size_t gpu_prefix = 0;
+		int64_t stream = -1;
+		enum gpu_dev_kind gk = gpu_dev_kind(dev, &gpu_prefix, &stream);
 		for (size_t k = 0; k < ds->n_node_stats; k++) {
 			const Tensorflow__NodeExecStats *ns = ds->node_stats[k];
 			const struct node_ids *ids = node_ids_of(db, rg, ns, st);
@@ -692,6 +906,12 @@ static bool write_step(tfc_trace_db *db, struct job *j, tfc_status *st)
 			if (!first_row)
 				first_row = last_row;
 			if ((ns->n_output || ns->n_memory) && !write_node_extras(db, ns, last_row, st))
+				return false;
+			/* GPU rows: kernels and copies from /stream:N, API calls from /cuda_api
+			 * (/stream:all and /memcpy repeat /stream:N rows). */
+			if ((gk == GPU_STREAM || gk == GPU_API) &&
+			    !write_gpu_row(db, j, dev, gpu_prefix, gk, stream, ns, last_row, t0,
+					   ns_of(nanos, ns->all_end_rel_nanos, ns->all_end_rel_micros), st))
 				return false;
 		}
 	}

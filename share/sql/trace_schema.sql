@@ -1,4 +1,4 @@
--- trace_schema.sql: the tfc trace database (contract 3 of docs/DESIGN.md), version 2.
+-- trace_schema.sql: the tfc trace database (contract 3 of docs/DESIGN.md), version 3.
 --
 -- The one source of truth: trace/local.mk embeds this file in libtfc as a C string,
 -- and tfc_trace_db_open runs it on a new database. The last line sets PRAGMA
@@ -178,46 +178,102 @@ CREATE TABLE IF NOT EXISTS partition_graphs (
 );
 CREATE INDEX IF NOT EXISTS partition_graphs_by_step ON partition_graphs (run_id, step);
 
--- GPU activity (CUPTI), filled by the CUDA tracer when it exists; times in ns.
-CREATE TABLE IF NOT EXISTS gpu_kernels (
+-- GPU activity (CUPTI), in the spirit of Nsight Systems' SQLite export: one row per
+-- kernel, per copy or memset, and per CUDA API call of a traced step, with the op
+-- that launched it. The writer fills them from the step's GPU pseudo-devices
+-- (/device:GPU:N/stream:S, /device:GPU:N/cuda_api; labels in trace/gpu_activity.h),
+-- so TensorFlow's own RunMetadata files with GPU stats fill them too, less what
+-- TensorFlow's labels leave out (correlation ids, dynamic shared memory, API calls).
+-- Times are nanoseconds since the epoch on the host's clock (the tracer converts the
+-- GPU's timestamps). node_row is the activity's node_exec row (its /stream:S or
+-- /cuda_api row); node_id and op_id name the op (strings.id; NULL when unknown).
+CREATE TABLE IF NOT EXISTS gpu_kernel_exec (
+  id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL,
   step INTEGER NOT NULL,
-  device TEXT NOT NULL,
-  stream_id INTEGER,
-  correlation_id INTEGER,
-  node_name TEXT,
-  kernel_name TEXT NOT NULL,
+  device_id INTEGER NOT NULL,           -- strings.id: "/device:GPU:0"
+  stream INTEGER,                       -- CUDA stream (CUPTI's streamId)
+  node_row INTEGER,
+  node_id INTEGER,
+  op_id INTEGER,
+  name_id INTEGER NOT NULL,             -- strings.id: the kernel (function) name
   start_nanos INTEGER NOT NULL,
   end_nanos INTEGER NOT NULL,
   grid_x INTEGER, grid_y INTEGER, grid_z INTEGER,
   block_x INTEGER, block_y INTEGER, block_z INTEGER,
   registers_per_thread INTEGER,
-  static_shared_memory INTEGER,
-  dynamic_shared_memory INTEGER
+  static_shared_memory INTEGER,         -- bytes
+  dynamic_shared_memory INTEGER,        -- bytes
+  correlation_id INTEGER                -- CUPTI's, shared with the API call
 );
-CREATE INDEX IF NOT EXISTS gpu_kernels_by_step ON gpu_kernels (run_id, step);
-CREATE TABLE IF NOT EXISTS gpu_memcpy (
+CREATE INDEX IF NOT EXISTS gpu_kernel_exec_by_step ON gpu_kernel_exec (run_id, step);
+CREATE TABLE IF NOT EXISTS gpu_copy_exec (
+  id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL,
   step INTEGER NOT NULL,
-  device TEXT NOT NULL,
-  stream_id INTEGER,
-  correlation_id INTEGER,
-  node_name TEXT,
-  kind TEXT NOT NULL,                   -- HtoD, DtoH, DtoD, HtoH, PtoP, memset
+  device_id INTEGER NOT NULL,
+  stream INTEGER,
+  node_row INTEGER,
+  node_id INTEGER,
+  op_id INTEGER,
+  kind TEXT NOT NULL,                   -- HtoD, DtoH, DtoD, HtoH, PtoP, memset, other
   bytes INTEGER NOT NULL,
+  async INTEGER,                        -- 1: asynchronous (pinned host memory)
   start_nanos INTEGER NOT NULL,
-  end_nanos INTEGER NOT NULL
+  end_nanos INTEGER NOT NULL,
+  correlation_id INTEGER
 );
-CREATE INDEX IF NOT EXISTS gpu_memcpy_by_step ON gpu_memcpy (run_id, step);
-CREATE TABLE IF NOT EXISTS gpu_api (
+CREATE INDEX IF NOT EXISTS gpu_copy_exec_by_step ON gpu_copy_exec (run_id, step);
+CREATE TABLE IF NOT EXISTS gpu_api_exec (
+  id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL,
   step INTEGER NOT NULL,
-  thread_id INTEGER,
-  correlation_id INTEGER,
-  name TEXT NOT NULL,                   -- cudaLaunchKernel, cudaMemcpyAsync, ...
+  device_id INTEGER NOT NULL,
+  node_row INTEGER,
+  node_id INTEGER,
+  op_id INTEGER,
+  name_id INTEGER NOT NULL,             -- strings.id: cudaLaunchKernel, cudaMemcpyAsync, ...
+  cbid INTEGER,                         -- CUPTI's callback id
+  thread_id INTEGER,                    -- the calling thread
   start_nanos INTEGER NOT NULL,
-  end_nanos INTEGER NOT NULL
+  end_nanos INTEGER NOT NULL,
+  correlation_id INTEGER
 );
-CREATE INDEX IF NOT EXISTS gpu_api_by_step ON gpu_api (run_id, step);
+CREATE INDEX IF NOT EXISTS gpu_api_exec_by_step ON gpu_api_exec (run_id, step);
 
-PRAGMA user_version = 2;
+-- The same with names as text.
+CREATE VIEW IF NOT EXISTS gpu_kernel AS
+  SELECT k.id AS id, k.run_id AS run_id, k.step AS step, d.s AS device, k.stream AS stream,
+         nm.s AS node_name, o.s AS op, kn.s AS kernel_name, k.start_nanos AS start_nanos,
+         k.end_nanos AS end_nanos, k.grid_x AS grid_x, k.grid_y AS grid_y, k.grid_z AS grid_z,
+         k.block_x AS block_x, k.block_y AS block_y, k.block_z AS block_z,
+         k.registers_per_thread AS registers_per_thread,
+         k.static_shared_memory AS static_shared_memory,
+         k.dynamic_shared_memory AS dynamic_shared_memory,
+         k.correlation_id AS correlation_id, k.node_row AS node_row
+  FROM gpu_kernel_exec k
+  JOIN strings d ON d.id = k.device_id
+  JOIN strings kn ON kn.id = k.name_id
+  LEFT JOIN strings nm ON nm.id = k.node_id
+  LEFT JOIN strings o ON o.id = k.op_id;
+CREATE VIEW IF NOT EXISTS gpu_copy AS
+  SELECT c.id AS id, c.run_id AS run_id, c.step AS step, d.s AS device, c.stream AS stream,
+         nm.s AS node_name, o.s AS op, c.kind AS kind, c.bytes AS bytes, c.async AS async,
+         c.start_nanos AS start_nanos, c.end_nanos AS end_nanos,
+         c.correlation_id AS correlation_id, c.node_row AS node_row
+  FROM gpu_copy_exec c
+  JOIN strings d ON d.id = c.device_id
+  LEFT JOIN strings nm ON nm.id = c.node_id
+  LEFT JOIN strings o ON o.id = c.op_id;
+CREATE VIEW IF NOT EXISTS gpu_api_call AS
+  SELECT a.id AS id, a.run_id AS run_id, a.step AS step, d.s AS device, nm.s AS node_name,
+         o.s AS op, n.s AS name, a.cbid AS cbid, a.thread_id AS thread_id,
+         a.start_nanos AS start_nanos, a.end_nanos AS end_nanos,
+         a.correlation_id AS correlation_id, a.node_row AS node_row
+  FROM gpu_api_exec a
+  JOIN strings d ON d.id = a.device_id
+  JOIN strings n ON n.id = a.name_id
+  LEFT JOIN strings nm ON nm.id = a.node_id
+  LEFT JOIN strings o ON o.id = a.op_id;
+
+PRAGMA user_version = 3;

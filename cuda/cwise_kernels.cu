@@ -1,0 +1,291 @@
+/*
+ * cwise_kernels.cu: CUDA kernels for element-wise unary and broadcasting binary ops, the
+ * Relu family, reductions, softmax and BiasAdd, with the C launchers that
+ * gpu_internal.h declares. float and double; TensorFlow's formulas (Selu's
+ * constants, Relu6's clamp, Softplus' overflow guard).
+ */
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#define TFC_GPU_MAX_RANK 8
+#define THREADS 256
+
+/* The op numbers of gpu_internal.h (enum tfc__gpu_unary / _binary / _reduce). */
+enum { U_NEG, U_ABS, U_SQUARE, U_SQRT, U_RSQRT, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_RELU6,
+       U_ELU, U_SELU, U_SOFTPLUS, U_LEAKY_RELU, U_RECIPROCAL };
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQUARED_DIFF, B_RELU_GRAD };
+enum { R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD };
+
+template <typename T> __device__ T unary(int op, T x, T alpha)
+{
+	switch (op) {
+	case U_NEG: return -x;
+	case U_ABS: return x < T(0) ? -x : x;
+	case U_SQUARE: return x * x;
+	case U_SQRT: return sqrt(x);
+	case U_RSQRT: return T(1) / sqrt(x);
+	case U_EXP: return exp(x);
+	case U_LOG: return log(x);
+	case U_TANH: return tanh(x);
+	case U_SIGMOID: return T(1) / (T(1) + exp(-x));
+	case U_RELU: return x > T(0) ? x : T(0);
+	case U_RELU6: return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
+	case U_ELU: return x < T(0) ? expm1(x) : x;
+	case U_SELU: {
+		const T scale = T(1.0507009873554804934193349852946);
+		const T scale_alpha = T(1.7580993408473768599402175208123);
+		return x < T(0) ? scale_alpha * expm1(x) : scale * x;
+	}
+	case U_SOFTPLUS: return x > T(20) ? x : (x < T(-20) ? exp(x) : log1p(exp(x)));
+	case U_LEAKY_RELU: return x < T(0) ? alpha * x : x;
+	case U_RECIPROCAL: return T(1) / x;
+	}
+	return x;
+}
+
+template <typename T> __global__ void unary_kernel(int op, const T *in, T *out, int64_t n, T alpha)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x)
+		out[i] = unary<T>(op, in[i], alpha);
+}
+
+template <typename T> __device__ T binary(int op, T a, T b)
+{
+	switch (op) {
+	case B_ADD: return a + b;
+	case B_SUB: return a - b;
+	case B_MUL: return a * b;
+	case B_DIV: return a / b;
+	case B_MAX: return a > b ? a : b;
+	case B_MIN: return a < b ? a : b;
+	case B_SQUARED_DIFF: return (a - b) * (a - b);
+	case B_RELU_GRAD: return b > T(0) ? a : T(0); /* ReluGrad(gradients, features) */
+	}
+	return a;
+}
+
+struct strides {
+	int rank;
+	int64_t dims[TFC_GPU_MAX_RANK], sa[TFC_GPU_MAX_RANK], sb[TFC_GPU_MAX_RANK];
+};
+
+template <typename T>
+__global__ void binary_kernel(int op, const T *a, const T *b, T *out, struct strides s, int64_t n)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int64_t rest = i, oa = 0, ob = 0;
+		for (int d = s.rank - 1; d >= 0; d--) {
+			int64_t k = rest % s.dims[d];
+			rest /= s.dims[d];
+			oa += k * s.sa[d];
+			ob += k * s.sb[d];
+		}
+		out[i] = binary<T>(op, a[oa], b[ob]);
+	}
+}
+
+static unsigned blocks_for(int64_t n)
+{
+	int64_t b = (n + THREADS - 1) / THREADS;
+	return (unsigned)(b < 1 ? 1 : (b > 65535 * 16 ? 65535 * 16 : b));
+}
+
+extern "C" cudaError_t tfc__gpu_launch_unary(cudaStream_t s, int op, int dtype, const void *in, void *out,
+					     int64_t n, float alpha)
+{
+	if (n == 0)
+		return cudaSuccess;
+	if (dtype == 0)
+		unary_kernel<float><<<blocks_for(n), THREADS, 0, s>>>(op, (const float *)in, (float *)out, n, alpha);
+	else
+		unary_kernel<double><<<blocks_for(n), THREADS, 0, s>>>(op, (const double *)in, (double *)out, n,
+								      (double)alpha);
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype, const void *a, const void *b,
+					      void *out, int rank, const int64_t *dims, const int64_t *sa,
+					      const int64_t *sb, int64_t n)
+{
+	if (n == 0)
+		return cudaSuccess;
+	struct strides st;
+	st.rank = rank;
+	for (int d = 0; d < rank; d++) {
+		st.dims[d] = dims[d];
+		st.sa[d] = sa[d];
+		st.sb[d] = sb[d];
+	}
+	if (dtype == 0)
+		binary_kernel<float><<<blocks_for(n), THREADS, 0, s>>>(op, (const float *)a, (const float *)b,
+								      (float *)out, st, n);
+	else
+		binary_kernel<double><<<blocks_for(n), THREADS, 0, s>>>(op, (const double *)a, (const double *)b,
+								       (double *)out, st, n);
+	return cudaGetLastError();
+}
+
+/* ---- reductions: one block per output element; its threads stride over the
+ * reduced elements and combine in shared memory. */
+
+struct rshape {
+	int n_kept, n_red;
+	int64_t kept_dims[TFC_GPU_MAX_RANK], kept_str[TFC_GPU_MAX_RANK];
+	int64_t red_dims[TFC_GPU_MAX_RANK], red_str[TFC_GPU_MAX_RANK];
+	int64_t n_reduced;
+};
+
+template <typename T> __device__ T rinit(int op)
+{
+	switch (op) {
+	case R_MAX: return -INFINITY;
+	case R_MIN: return INFINITY;
+	case R_PROD: return T(1);
+	}
+	return T(0);
+}
+
+template <typename T> __device__ T rcombine(int op, T a, T b)
+{
+	switch (op) {
+	case R_MAX: return a > b ? a : b;
+	case R_MIN: return a < b ? a : b;
+	case R_PROD: return a * b;
+	}
+	return a + b;
+}
+
+template <typename T> __global__ void reduce_kernel(int op, const T *in, T *out, struct rshape r)
+{
+	__shared__ T part[THREADS];
+	int64_t o = blockIdx.x, base = 0;
+	for (int d = r.n_kept - 1; d >= 0; d--) {
+		base += (o % r.kept_dims[d]) * r.kept_str[d];
+		o /= r.kept_dims[d];
+	}
+	T acc = rinit<T>(op);
+	for (int64_t j = threadIdx.x; j < r.n_reduced; j += blockDim.x) {
+		int64_t rest = j, off = base;
+		for (int d = r.n_red - 1; d >= 0; d--) {
+			off += (rest % r.red_dims[d]) * r.red_str[d];
+			rest /= r.red_dims[d];
+		}
+		acc = rcombine<T>(op, acc, in[off]);
+	}
+	part[threadIdx.x] = acc;
+	__syncthreads();
+	for (int w = blockDim.x / 2; w > 0; w /= 2) {
+		if (threadIdx.x < w)
+			part[threadIdx.x] = rcombine<T>(op, part[threadIdx.x], part[threadIdx.x + w]);
+		__syncthreads();
+	}
+	if (threadIdx.x == 0)
+		out[blockIdx.x] = op == R_MEAN ? part[0] / T(r.n_reduced) : part[0];
+}
+
+extern "C" cudaError_t tfc__gpu_launch_reduce(cudaStream_t s, int op, int dtype, const void *in, void *out,
+					      int rank, const int64_t *dims, const bool *reduced)
+{
+	struct rshape r = {0, 0, {0}, {0}, {0}, {0}, 1};
+	int64_t stride = 1, str[TFC_GPU_MAX_RANK], n_out = 1;
+	for (int d = rank - 1; d >= 0; d--) {
+		str[d] = stride;
+		stride *= dims[d];
+	}
+	for (int d = 0; d < rank; d++) {
+		if (reduced[d]) {
+			r.red_dims[r.n_red] = dims[d];
+			r.red_str[r.n_red++] = str[d];
+			r.n_reduced *= dims[d];
+		} else {
+			r.kept_dims[r.n_kept] = dims[d];
+			r.kept_str[r.n_kept++] = str[d];
+			n_out *= dims[d];
+		}
+	}
+	if (n_out == 0)
+		return cudaSuccess;
+	if (n_out > 2147483647)
+		return cudaErrorInvalidValue;
+	if (dtype == 0)
+		reduce_kernel<float><<<(unsigned)n_out, THREADS, 0, s>>>(op, (const float *)in, (float *)out, r);
+	else
+		reduce_kernel<double><<<(unsigned)n_out, THREADS, 0, s>>>(op, (const double *)in, (double *)out, r);
+	return cudaGetLastError();
+}
+
+/* ---- softmax: one block per row */
+
+template <typename T> __global__ void softmax_kernel(const T *in, T *out, int64_t cols, bool log_sm)
+{
+	__shared__ T part[THREADS];
+	const T *x = in + blockIdx.x * cols;
+	T *y = out + blockIdx.x * cols;
+	T m = -INFINITY;
+	for (int64_t j = threadIdx.x; j < cols; j += blockDim.x)
+		m = x[j] > m ? x[j] : m;
+	part[threadIdx.x] = m;
+	__syncthreads();
+	for (int w = blockDim.x / 2; w > 0; w /= 2) {
+		if (threadIdx.x < w && part[threadIdx.x + w] > part[threadIdx.x])
+			part[threadIdx.x] = part[threadIdx.x + w];
+		__syncthreads();
+	}
+	m = part[0];
+	__syncthreads();
+	T sum = 0;
+	for (int64_t j = threadIdx.x; j < cols; j += blockDim.x)
+		sum += exp(x[j] - m);
+	part[threadIdx.x] = sum;
+	__syncthreads();
+	for (int w = blockDim.x / 2; w > 0; w /= 2) {
+		if (threadIdx.x < w)
+			part[threadIdx.x] += part[threadIdx.x + w];
+		__syncthreads();
+	}
+	sum = part[0];
+	for (int64_t j = threadIdx.x; j < cols; j += blockDim.x)
+		y[j] = log_sm ? x[j] - m - log(sum) : exp(x[j] - m) / sum;
+}
+
+extern "C" cudaError_t tfc__gpu_launch_softmax(cudaStream_t s, int dtype, const void *in, void *out,
+					       int64_t rows, int64_t cols, bool log_softmax)
+{
+	if (rows == 0 || cols == 0)
+		return cudaSuccess;
+	if (rows > 2147483647)
+		return cudaErrorInvalidValue;
+	if (dtype == 0)
+		softmax_kernel<float><<<(unsigned)rows, THREADS, 0, s>>>((const float *)in, (float *)out, cols,
+									log_softmax);
+	else
+		softmax_kernel<double><<<(unsigned)rows, THREADS, 0, s>>>((const double *)in, (double *)out, cols,
+									 log_softmax);
+	return cudaGetLastError();
+}
+
+/* ---- BiasAdd */
+
+template <typename T>
+__global__ void bias_add_kernel(const T *x, const T *bias, T *out, int64_t n, int64_t channels, int64_t inner)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x)
+		out[i] = x[i] + bias[(i / inner) % channels];
+}
+
+extern "C" cudaError_t tfc__gpu_launch_bias_add(cudaStream_t s, int dtype, const void *x, const void *bias,
+						void *out, int64_t n, int64_t channels, int64_t inner)
+{
+	if (n == 0)
+		return cudaSuccess;
+	if (dtype == 0)
+		bias_add_kernel<float><<<blocks_for(n), THREADS, 0, s>>>((const float *)x, (const float *)bias,
+									(float *)out, n, channels, inner);
+	else
+		bias_add_kernel<double><<<blocks_for(n), THREADS, 0, s>>>((const double *)x, (const double *)bias,
+									 (double *)out, n, channels, inner);
+	return cudaGetLastError();
+}

@@ -1,0 +1,398 @@
+/*
+ * gpu_device.c: the GPU device: discovery through the CUDA runtime, and the device
+ * of core/device_iface.h for one CUDA device. Kernels run in order on a stream
+ * thread of the device (compute_async queues them and returns); each runs with the
+ * GPU as its thread's current one, moves its host-resident inputs in through pinned
+ * buffers on the h2d stream, computes on the compute stream (which waits on the
+ * copies' events), and copies its outputs back on the d2h stream before `done`.
+ */
+#include <stdio.h>
+
+#include "gpu_internal.h"
+
+bool tfc__cuda_check(cudaError_t e, const char *call, const char *file, int line, tfc_status *st)
+{
+	if (e == cudaSuccess)
+		return true;
+	cudaGetLastError(); /* clear it, so the next call does not see it */
+	tfc_status_set(st, e == cudaErrorMemoryAllocation ? TFC_RESOURCE_EXHAUSTED : TFC_INTERNAL,
+		       "%s failed: %s (%s, %s:%d)", call, cudaGetErrorString(e), cudaGetErrorName(e), file,
+		       line);
+	return false;
+}
+
+bool tfc__cublas_check(cublasStatus_t e, const char *call, tfc_status *st)
+{
+	if (e == CUBLAS_STATUS_SUCCESS)
+		return true;
+	tfc_status_set(st, TFC_INTERNAL, "%s failed: %s", call, cublasGetStatusString(e));
+	return false;
+}
+
+/* ---- discovery */
+
+int tfc__gpu_count(char *why, size_t n)
+{
+	int count = 0;
+	cudaError_t e = cudaGetDeviceCount(&count);
+	if (e != cudaSuccess) {
+		cudaGetLastError();
+		snprintf(why, n, "%s (%s)", cudaGetErrorString(e), cudaGetErrorName(e));
+		return 0;
+	}
+	if (count == 0)
+		snprintf(why, n, "the CUDA runtime found no device");
+	return count;
+}
+
+void tfc__gpu_describe(int i, char *buf, size_t n)
+{
+	struct cudaDeviceProp p;
+	char bus[32] = "?";
+	if (cudaGetDeviceProperties(&p, i) != cudaSuccess) {
+		cudaGetLastError();
+		snprintf(buf, n, "device: %d", i);
+		return;
+	}
+	cudaDeviceGetPCIBusId(bus, sizeof(bus), i);
+	snprintf(buf, n, "device: %d, name: %s, pci bus id: %s, compute capability: %d.%d", i, p.name, bus,
+		 p.major, p.minor);
+}
+
+/* ---- the current GPU of a stream thread, and the helpers of GPU kernels */
+
+static _Thread_local struct tfc__gpu *current;
+
+struct tfc__gpu *tfc__gpu_current(void) { return current; }
+
+struct pinned_chunk {
+	char *p;
+	size_t size, used;
+	struct pinned_chunk *next;
+};
+
+/* n bytes of pinned host memory for the running kernel. */
+static void *pinned_get(struct tfc__gpu *g, size_t n, tfc_status *st)
+{
+	n = (n + 255) / 256 * 256;
+	for (struct pinned_chunk *c = g->pinned; c; c = c->next) {
+		if (c->size - c->used >= n) {
+			void *p = c->p + c->used;
+			c->used += n;
+			return p;
+		}
+	}
+	struct pinned_chunk *c = tfc__calloc(1, sizeof(*c));
+	c->size = n > ((size_t)4 << 20) ? n : ((size_t)4 << 20);
+	if (!TFC_CUDA_CHECK(cudaHostAlloc((void **)&c->p, c->size, cudaHostAllocDefault), st)) {
+		free(c);
+		return NULL;
+	}
+	c->used = n;
+	c->next = g->pinned;
+	g->pinned = c;
+	return c->p;
+}
+
+static void *keep(struct tfc_kernel_ctx *ctx, struct tfc__gpu *g, size_t bytes)
+{
+	if (g->n_live == TFC_GPU_MAX_LIVE) {
+		tfc_kernel_error(ctx, TFC_INTERNAL, "a GPU kernel holds more than %d device buffers",
+				 TFC_GPU_MAX_LIVE);
+		return NULL;
+	}
+	void *p = tfc__gpu_alloc_get(g->alloc, bytes, ctx->st);
+	if (p)
+		g->live[g->n_live++] = p;
+	return p;
+}
+
+void *tfc__gpu_scratch(struct tfc_kernel_ctx *ctx, size_t bytes)
+{
+	return keep(ctx, tfc__gpu_current(), bytes);
+}
+
+void *tfc__gpu_upload(struct tfc_kernel_ctx *ctx, const tfc_tensor *t)
+{
+	struct tfc__gpu *g = tfc__gpu_current();
+	size_t n = tfc_tensor_byte_size(t);
+	void *d = keep(ctx, g, n);
+	if (!d || !n)
+		return d;
+	void *h = pinned_get(g, n, ctx->st);
+	if (!h)
+		return NULL;
+	memcpy(h, tfc_tensor_data((tfc_tensor *)t), n);
+	cudaEvent_t ev;
+	if (!TFC_CUDA_CHECK(cudaMemcpyAsync(d, h, n, cudaMemcpyHostToDevice, g->h2d), ctx->st) ||
+	    !TFC_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), ctx->st))
+		return NULL;
+	bool ok = TFC_CUDA_CHECK(cudaEventRecord(ev, g->h2d), ctx->st) &&
+		  TFC_CUDA_CHECK(cudaStreamWaitEvent(g->compute, ev, 0), ctx->st);
+	cudaEventDestroy(ev); /* released once the stream is past it */
+	return ok ? d : NULL;
+}
+
+bool tfc__gpu_download(struct tfc_kernel_ctx *ctx, const void *dev, tfc_tensor *t)
+{
+	struct tfc__gpu *g = tfc__gpu_current();
+	size_t n = tfc_tensor_byte_size(t);
+	if (!n)
+		return true;
+	void *h = pinned_get(g, n, ctx->st);
+	cudaEvent_t ev;
+	if (!h || !TFC_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), ctx->st))
+		return false;
+	bool ok = TFC_CUDA_CHECK(cudaEventRecord(ev, g->compute), ctx->st) &&
+		  TFC_CUDA_CHECK(cudaStreamWaitEvent(g->d2h, ev, 0), ctx->st) &&
+		  TFC_CUDA_CHECK(cudaMemcpyAsync(h, dev, n, cudaMemcpyDeviceToHost, g->d2h), ctx->st) &&
+		  TFC_CUDA_CHECK(cudaStreamSynchronize(g->d2h), ctx->st);
+	cudaEventDestroy(ev);
+	if (ok)
+		memcpy(tfc_tensor_data(t), h, n);
+	return ok;
+}
+
+bool tfc__gpu_launched(struct tfc_kernel_ctx *ctx, const char *what)
+{
+	cudaError_t e = cudaGetLastError();
+	if (e == cudaSuccess)
+		return true;
+	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", what, cudaGetErrorString(e));
+	return false;
+}
+
+/* Runs k on ctx with g current, then waits for the GPU and gives back the kernel's
+ * device and pinned memory. */
+static void run_kernel(struct tfc__gpu *g, const struct tfc_kernel_def *k, struct tfc_kernel_ctx *ctx)
+{
+	current = g;
+	cudaSetDevice(g->ordinal);
+	tfc__cupti_push_op((uint64_t)ctx->op->id + 1);
+	k->compute(ctx);
+	tfc_status st = {0};
+	if (!TFC_CUDA_CHECK(cudaStreamSynchronize(g->compute), &st) && ctx->st->code == TFC_OK)
+		tfc_kernel_error(ctx, st.code, "%s", st.msg);
+	free(st.msg);
+	tfc__cupti_pop_op();
+	for (int i = 0; i < g->n_live; i++)
+		tfc__gpu_alloc_put(g->alloc, g->live[i]);
+	g->n_live = 0;
+	for (struct pinned_chunk *c = g->pinned; c; c = c->next)
+		c->used = 0;
+	current = NULL;
+}
+
+/* ---- the device: a FIFO of kernels and the stream thread that runs them */
+
+struct job {
+	const struct tfc_kernel_def *k;
+	struct tfc_kernel_ctx *ctx;
+	tfc_device_done_fn done;
+	void *arg;
+	struct job *next;
+};
+
+struct gpu_dev {
+	struct tfc__gpu gpu;
+	pthread_mutex_t mu;   /* guards head, tail, stop */
+	pthread_cond_t cv;    /* signalled when a job is queued or the device stops */
+	struct job *head, *tail;
+	bool stop;
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t sync_mu; /* held while a kernel runs synchronously (compute) or
+				  * by the stream thread: one kernel at a time per GPU */
+};
+
+static void *stream_main(void *p)
+{
+	struct gpu_dev *d = p;
+	for (;;) {
+		pthread_mutex_lock(&d->mu);
+		while (!d->head && !d->stop)
+			pthread_cond_wait(&d->cv, &d->mu);
+		struct job *j = d->head;
+		if (!j) {
+			pthread_mutex_unlock(&d->mu);
+			return NULL;
+		}
+		d->head = j->next;
+		if (!d->head)
+			d->tail = NULL;
+		pthread_mutex_unlock(&d->mu);
+		pthread_mutex_lock(&d->sync_mu);
+		run_kernel(&d->gpu, j->k, j->ctx);
+		pthread_mutex_unlock(&d->sync_mu);
+		j->done(j->arg);
+		free(j);
+	}
+}
+
+static void gpu_compute(struct tfc_device *dev, const struct tfc_kernel_def *k, struct tfc_kernel_ctx *ctx)
+{
+	struct gpu_dev *d = dev->impl;
+	pthread_mutex_lock(&d->sync_mu);
+	run_kernel(&d->gpu, k, ctx);
+	pthread_mutex_unlock(&d->sync_mu);
+}
+
+static void gpu_compute_async(struct tfc_device *dev, const struct tfc_kernel_def *k,
+			      struct tfc_kernel_ctx *ctx, tfc_device_done_fn done, void *arg)
+{
+	struct gpu_dev *d = dev->impl;
+	struct job *j = tfc__malloc(sizeof(*j));
+	*j = (struct job){k, ctx, done, arg, NULL};
+	pthread_mutex_lock(&d->mu);
+	if (d->tail)
+		d->tail->next = j;
+	else
+		d->head = j;
+	d->tail = j;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *gpu_alloc(struct tfc_device *dev, size_t bytes, tfc_status *st)
+{
+	struct gpu_dev *d = dev->impl;
+	return tfc__gpu_alloc_get(d->gpu.alloc, bytes, st);
+}
+
+static void gpu_dealloc(struct tfc_device *dev, void *p)
+{
+	struct gpu_dev *d = dev->impl;
+	tfc__gpu_alloc_put(d->gpu.alloc, p);
+}
+
+static void gpu_copy(struct tfc_device *dev, const void *from, void *to, size_t n, enum cudaMemcpyKind kind,
+		     tfc_status *st, tfc_device_done_fn done, void *arg)
+{
+	struct gpu_dev *d = dev->impl;
+	cudaStream_t s = kind == cudaMemcpyHostToDevice ? d->gpu.h2d : d->gpu.d2h;
+	cudaSetDevice(d->gpu.ordinal);
+	if (TFC_CUDA_CHECK(cudaMemcpyAsync(to, from, n, kind, s), st) &&
+	    TFC_CUDA_CHECK(cudaStreamSynchronize(s), st))
+		tfc_status_set(st, TFC_OK, NULL);
+	done(arg);
+}
+
+static void gpu_copy_to_device(struct tfc_device *dev, const void *host, void *devp, size_t n, tfc_status *st,
+			       tfc_device_done_fn done, void *arg)
+{
+	gpu_copy(dev, host, devp, n, cudaMemcpyHostToDevice, st, done, arg);
+}
+
+static void gpu_copy_to_host(struct tfc_device *dev, const void *devp, void *host, size_t n, tfc_status *st,
+			     tfc_device_done_fn done, void *arg)
+{
+	gpu_copy(dev, devp, host, n, cudaMemcpyDeviceToHost, st, done, arg);
+}
+
+static void gpu_sync(struct tfc_device *dev, tfc_status *st)
+{
+	struct gpu_dev *d = dev->impl;
+	cudaSetDevice(d->gpu.ordinal);
+	if (TFC_CUDA_CHECK(cudaDeviceSynchronize(), st))
+		tfc_status_set(st, TFC_OK, NULL);
+}
+
+static void gpu_release(struct gpu_dev *d)
+{
+	if (d->thread_started) {
+		pthread_mutex_lock(&d->mu);
+		d->stop = true;
+		pthread_cond_broadcast(&d->cv);
+		pthread_mutex_unlock(&d->mu);
+		pthread_join(d->thread, NULL);
+	}
+	struct tfc__gpu *g = &d->gpu;
+	cudaSetDevice(g->ordinal);
+	if (g->blas)
+		cublasDestroy(g->blas);
+	if (g->compute)
+		cudaStreamDestroy(g->compute);
+	if (g->h2d)
+		cudaStreamDestroy(g->h2d);
+	if (g->d2h)
+		cudaStreamDestroy(g->d2h);
+	for (struct pinned_chunk *c = g->pinned, *cn; c; c = cn) {
+		cn = c->next;
+		cudaFreeHost(c->p);
+		free(c);
+	}
+	tfc__gpu_alloc_free(g->alloc);
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
+	pthread_mutex_destroy(&d->sync_mu);
+	free(d);
+}
+
+static void gpu_destroy(struct tfc_device *dev)
+{
+	if (dev->impl)
+		gpu_release(dev->impl);
+}
+
+static const struct tfc_device_ops gpu_ops = {
+	.type = "GPU",
+	.compute = gpu_compute,
+	.compute_async = gpu_compute_async,
+	.alloc = gpu_alloc,
+	.dealloc = gpu_dealloc,
+	.copy_to_device = gpu_copy_to_device,
+	.copy_to_host = gpu_copy_to_host,
+	.sync = gpu_sync,
+	.destroy = gpu_destroy,
+};
+
+/* The allocator's limit: the fraction of total memory, or (fraction 0, TensorFlow's
+ * default) what is free less a reserve for cuBLAS and the driver. */
+static size_t memory_limit(const Tensorflow__GPUOptions *o, tfc_status *st)
+{
+	size_t free_b = 0, total = 0;
+	if (!TFC_CUDA_CHECK(cudaMemGetInfo(&free_b, &total), st))
+		return 0;
+	double f = o ? o->per_process_gpu_memory_fraction : 0;
+	if (f > 0)
+		return (size_t)(f * (double)total);
+	size_t reserve = (size_t)300 << 20;
+	return free_b > reserve ? free_b - reserve : free_b / 2;
+}
+
+struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensorflow__GPUOptions *opts,
+				       tfc_status *st)
+{
+	struct gpu_dev *d = tfc__calloc(1, sizeof(*d));
+	struct tfc__gpu *g = &d->gpu;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	pthread_mutex_init(&d->sync_mu, NULL);
+	g->ordinal = index;
+	size_t limit;
+	if (!TFC_CUDA_CHECK(cudaSetDevice(index), st) ||
+	    !TFC_CUDA_CHECK(cudaStreamCreateWithFlags(&g->compute, cudaStreamNonBlocking), st) ||
+	    !TFC_CUDA_CHECK(cudaStreamCreateWithFlags(&g->h2d, cudaStreamNonBlocking), st) ||
+	    !TFC_CUDA_CHECK(cudaStreamCreateWithFlags(&g->d2h, cudaStreamNonBlocking), st) ||
+	    !TFC_CUBLAS_CHECK(cublasCreate(&g->blas), st) ||
+	    !TFC_CUBLAS_CHECK(cublasSetStream(g->blas, g->compute), st) ||
+	    !(limit = memory_limit(opts, st)) ||
+	    !(g->alloc = tfc__gpu_alloc_new(limit, opts && opts->allow_growth, st)))
+		goto fail;
+	if (pthread_create(&d->thread, NULL, stream_main, d) != 0) {
+		tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "GPU %d: cannot start its stream thread", index);
+		goto fail;
+	}
+	d->thread_started = true;
+	struct tfc_device *dev = tfc__calloc(1, sizeof(*dev));
+	dev->ops = &gpu_ops;
+	dev->name = tfc__strdup(name);
+	dev->index = index;
+	dev->impl = d;
+	tfc_status_set(st, TFC_OK, NULL);
+	return dev;
+fail:
+	tfc__status_prefix(st, "setting up GPU %d: ", index);
+	gpu_release(d);
+	return NULL;
+}

@@ -1,0 +1,120 @@
+/*
+ * gpu_internal.h: what the files of cuda/ share: a GPU's state (streams, events,
+ * cuBLAS handle, caching allocator, pinned staging buffers), the helpers GPU kernels
+ * move their tensors with, the CUDA launchers of the .cu files, and the checked-call
+ * macro. Internal to cuda/.
+ */
+#ifndef TFC_GPU_INTERNAL_H
+#define TFC_GPU_INTERNAL_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <pthread.h>
+
+#include "gpu.h"
+#include "kernels.h"
+
+/* Records a failed CUDA runtime call in st, naming the call; evaluates to true when
+ * the call succeeded. */
+#define TFC_CUDA_CHECK(call, st) tfc__cuda_check((call), #call, __FILE__, __LINE__, (st))
+bool tfc__cuda_check(cudaError_t e, const char *call, const char *file, int line, tfc_status *st);
+#define TFC_CUBLAS_CHECK(call, st) tfc__cublas_check((call), #call, (st))
+bool tfc__cublas_check(cublasStatus_t e, const char *call, tfc_status *st);
+
+/* ---- the caching device allocator (cuda/gpu_alloc.c) */
+
+/* Device memory in regions obtained from cudaMalloc, handed out in blocks (rounded
+ * to 256 bytes, first fit, split, coalesced when freed) and never returned to the
+ * driver until the allocator is freed. Without allow_growth the whole limit is one
+ * region made up front (TensorFlow's default: the process takes the memory at
+ * start); with it, regions of at least 2 MiB are added as needed up to the limit.
+ * The limit is per_process_gpu_memory_fraction of the device's memory (all of what
+ * is free, less a reserve, when the fraction is 0). */
+struct tfc__gpu_alloc;
+struct tfc__gpu_alloc *tfc__gpu_alloc_new(size_t limit, bool allow_growth, tfc_status *st);
+void tfc__gpu_alloc_free(struct tfc__gpu_alloc *a);
+/* NULL with st set (ResourceExhausted, with TensorFlow's "OOM when allocating")
+ * when no block fits under the limit. */
+void *tfc__gpu_alloc_get(struct tfc__gpu_alloc *a, size_t bytes, tfc_status *st);
+void tfc__gpu_alloc_put(struct tfc__gpu_alloc *a, void *p);
+/* Bytes handed out now, and the most ever. */
+size_t tfc__gpu_alloc_in_use(struct tfc__gpu_alloc *a);
+size_t tfc__gpu_alloc_peak(struct tfc__gpu_alloc *a);
+
+/* ---- a GPU */
+
+#define TFC_GPU_MAX_LIVE 64 /* device blocks one kernel may hold at once */
+
+struct tfc__gpu {
+	int ordinal;                 /* CUDA device number */
+	cudaStream_t compute;        /* kernels */
+	cudaStream_t h2d, d2h;       /* copies in and out */
+	cublasHandle_t blas;         /* bound to `compute` */
+	struct tfc__gpu_alloc *alloc;
+	/* Pinned host staging: chunks taken by one kernel's copies, all reusable once
+	 * the kernel has finished. Only the stream thread touches them (no lock). */
+	struct pinned_chunk *pinned;
+	/* Device blocks of the kernel running now, returned when it ends. */
+	void *live[TFC_GPU_MAX_LIVE];
+	int n_live;
+};
+
+/* The GPU whose stream thread calls this (set while a GPU kernel runs), else NULL. */
+struct tfc__gpu *tfc__gpu_current(void);
+
+/* For GPU kernels, inside their compute function. Each returns NULL / false with
+ * ctx->st set on failure. */
+/* A device copy of t: staged through pinned memory, copied on the h2d stream; the
+ * compute stream waits for it. */
+void *tfc__gpu_upload(struct tfc_kernel_ctx *ctx, const tfc_tensor *t);
+/* `bytes` of device memory for this kernel (released when the kernel ends). */
+void *tfc__gpu_scratch(struct tfc_kernel_ctx *ctx, size_t bytes);
+/* Copies dev (t's size) back into host tensor t once the compute stream has got
+ * there, and waits for it. */
+bool tfc__gpu_download(struct tfc_kernel_ctx *ctx, const void *dev, tfc_tensor *t);
+/* Checks the last launch on the compute stream. */
+bool tfc__gpu_launched(struct tfc_kernel_ctx *ctx, const char *what);
+
+/* ---- CUDA launchers (the .cu files); each queues work on stream s and returns the
+ * launch's error. Element types: 0 float, 1 double. */
+
+enum tfc__gpu_unary {
+	TFC_GU_NEG, TFC_GU_ABS, TFC_GU_SQUARE, TFC_GU_SQRT, TFC_GU_RSQRT, TFC_GU_EXP, TFC_GU_LOG,
+	TFC_GU_TANH, TFC_GU_SIGMOID, TFC_GU_RELU, TFC_GU_RELU6, TFC_GU_ELU, TFC_GU_SELU,
+	TFC_GU_SOFTPLUS, TFC_GU_LEAKY_RELU, TFC_GU_RECIPROCAL, TFC_GU_COUNT
+};
+enum tfc__gpu_binary {
+	TFC_GB_ADD, TFC_GB_SUB, TFC_GB_MUL, TFC_GB_DIV, TFC_GB_MAX, TFC_GB_MIN,
+	TFC_GB_SQUARED_DIFF, TFC_GB_RELU_GRAD, TFC_GB_COUNT
+};
+enum tfc__gpu_reduce { TFC_GR_SUM, TFC_GR_MEAN, TFC_GR_MAX, TFC_GR_MIN, TFC_GR_PROD, TFC_GR_COUNT };
+
+#define TFC_GPU_MAX_RANK 8
+
+/* out[i] = f(in[i]) for n elements; alpha for LeakyRelu. */
+cudaError_t tfc__gpu_launch_unary(cudaStream_t s, int op, int dtype, const void *in, void *out, int64_t n,
+				  float alpha);
+/* Broadcasting binary: out over `rank` merged dims, a and b element strides per dim. */
+cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype, const void *a, const void *b, void *out,
+				   int rank, const int64_t *dims, const int64_t *sa, const int64_t *sb,
+				   int64_t n);
+/* Reduction of a tensor of `rank` dims over the dims where reduced[d]: one output per
+ * combination of kept dims, in order. */
+cudaError_t tfc__gpu_launch_reduce(cudaStream_t s, int op, int dtype, const void *in, void *out, int rank,
+				   const int64_t *dims, const bool *reduced);
+/* Softmax (log_softmax: its log) over the last dim of rows x cols. */
+cudaError_t tfc__gpu_launch_softmax(cudaStream_t s, int dtype, const void *in, void *out, int64_t rows,
+				    int64_t cols, bool log_softmax);
+/* out = x + bias along the channel dim: x has n elements; channel of element i is
+ * (i / inner) % channels. */
+cudaError_t tfc__gpu_launch_bias_add(cudaStream_t s, int dtype, const void *x, const void *bias, void *out,
+				     int64_t n, int64_t channels, int64_t inner);
+
+/* ---- CUPTI (cuda/cupti_tracer.c) */
+
+/* Around everything launched for one op: while a tracer is active, CUPTI ties that
+ * activity to external id `id` (the op's graph id + 1); no-ops otherwise. */
+void tfc__cupti_push_op(uint64_t id);
+void tfc__cupti_pop_op(void);
+
+#endif /* TFC_GPU_INTERNAL_H */
