@@ -18,7 +18,6 @@
  */
 #include <limits.h>
 
-#include <cblas.h>
 
 #include "kernels.h"
 
@@ -227,18 +226,6 @@ static bool geom(struct tfc_kernel_ctx *ctx, const struct tfc__window *w, const 
 	return true;
 }
 
-static void gemm(tfc_dtype t, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void *a,
-		 int64_t lda, const void *b, int64_t ldb, double beta, void *c, int64_t ldc)
-{
-	enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-	if (t == TFC_FLOAT)
-		cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b,
-			    (int)ldb, (float)beta, c, (int)ldc);
-	else
-		cblas_dgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0, a, (int)lda, b,
-			    (int)ldb, beta, c, (int)ldc);
-}
-
 /* im2col of images [b0, b0 + nb) into col (rows (b, oh, ow), KH*KW*C columns). */
 struct im2col_job {
 	const struct conv_geom *g;
@@ -358,11 +345,10 @@ static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 		goto done;
 	size_t esz = tfc_dtype_size(s->dtype);
 	int64_t K = g.kh * g.kw * g.c, rows_per_img = g.oh * g.ow;
-	tfc__blas_threads(ctx->intra_op_threads);
 	if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
 	    g.oh == g.ih && g.ow == g.iw) {
 		/* 1x1: the input already is the column matrix */
-		gemm(s->dtype, false, false, g.n * rows_per_img, g.oc, K, tfc_tensor_data(x), K,
+		tfc__gemm(ctx->intra_op_threads, s->dtype, false, false, g.n * rows_per_img, g.oc, K, tfc_tensor_data(x), K,
 		     tfc_tensor_data(f), g.oc, 0, tfc_tensor_data(o), g.oc);
 		goto done;
 	}
@@ -372,7 +358,7 @@ static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 		int64_t nr = rows - r0 < blk ? rows - r0 : blk;
 		struct im2col_job j = { &g, tfc_tensor_data(x), col, r0, esz };
 		tfc_parallel_for(ctx->intra_op_threads, nr, 64, im2col_rows, &j);
-		gemm(s->dtype, false, false, nr, g.oc, K, col, K, tfc_tensor_data(f), g.oc, 0,
+		tfc__gemm(ctx->intra_op_threads, s->dtype, false, false, nr, g.oc, K, col, K, tfc_tensor_data(f), g.oc, 0,
 		     (char *)tfc_tensor_data(o) + (size_t)(r0 * g.oc) * esz, g.oc);
 	}
 done:
@@ -485,12 +471,11 @@ static void conv2d_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 	if (dx->n_elems && dy->n_elems) {
 		size_t esz = tfc_dtype_size(s->dtype);
 		int64_t K = g.kh * g.kw * g.c, rows = g.n * g.oh * g.ow, blk = block_rows(&g, esz);
-		tfc__blas_threads(ctx->intra_op_threads);
-		col = tfc__malloc((size_t)(blk * K) * esz + 1);
+			col = tfc__malloc((size_t)(blk * K) * esz + 1);
 		for (int64_t r0 = 0; r0 < rows; r0 += blk) {
 			int64_t nr = rows - r0 < blk ? rows - r0 : blk;
 			/* dcol = dy [rows, OC] x filter^T [OC, K] */
-			gemm(s->dtype, false, true, nr, K, g.oc,
+			tfc__gemm(ctx->intra_op_threads, s->dtype, false, true, nr, K, g.oc,
 			     (const char *)tfc_tensor_data(dy) + (size_t)(r0 * g.oc) * esz, g.oc,
 			     tfc_tensor_data(f), g.oc, 0, col, K);
 			col2im(&g, s->dtype, col, r0, nr, tfc_tensor_data(dx));
@@ -547,14 +532,13 @@ static void conv2d_backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 		goto cleanup;
 	size_t esz = tfc_dtype_size(s->dtype);
 	int64_t K = g.kh * g.kw * g.c, rows = g.n * g.oh * g.ow, blk = block_rows(&g, esz);
-	tfc__blas_threads(ctx->intra_op_threads);
 	col = tfc__malloc((size_t)(blk * K) * esz + 1);
 	for (int64_t r0 = 0; r0 < rows; r0 += blk) {
 		int64_t nr = rows - r0 < blk ? rows - r0 : blk;
 		struct im2col_job j = { &g, tfc_tensor_data(x), col, r0, esz };
 		tfc_parallel_for(ctx->intra_op_threads, nr, 64, im2col_rows, &j);
 		/* df [K, OC] += col^T [K, rows] x dy [rows, OC] */
-		gemm(s->dtype, true, false, K, g.oc, nr, col, K,
+		tfc__gemm(ctx->intra_op_threads, s->dtype, true, false, K, g.oc, nr, col, K,
 		     (const char *)tfc_tensor_data(dy) + (size_t)(r0 * g.oc) * esz, g.oc,
 		     r0 == 0 ? 0 : 1, tfc_tensor_data(df), g.oc);
 	}

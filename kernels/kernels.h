@@ -119,9 +119,12 @@ tfc_tensor *tfc__kernel_output_like(struct tfc_kernel_ctx *ctx, int k, int i, tf
  * range. */
 bool tfc__kernel_axis(struct tfc_kernel_ctx *ctx, int64_t axis, int rank, int *out);
 
-/* Sets OpenBLAS's thread count to n (0: leave it) before a GEMM; one setting for the
- * process (kernels/matmul_kernels.c). */
-void tfc__blas_threads(int n);
+/* C = op(A) op(B) + beta C for float or double, row-major, op = transpose when ta/tb
+ * (kernels/gemm.c): OpenBLAS on one thread per call, the product split over up to
+ * `threads` intra-op threads. */
+void tfc__gemm(int threads, tfc_dtype t, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
+	       const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
+	       int64_t ldc);
 
 /* ---- 2-D windows (convolutions and pooling; kernels/conv_kernels.c) */
 

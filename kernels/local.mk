@@ -26,6 +26,7 @@ libtfcbase_la_SOURCES += \
 	kernels/array_slice_kernels.c \
 	kernels/array_gather_kernels.c \
 	kernels/conv_kernels.c \
+	kernels/gemm.c \
 	kernels/pooling.c \
 	kernels/training_kernels.c \
 	kernels/batchnorm.c \
@@ -35,14 +36,14 @@ libtfcbase_la_SOURCES += \
 	kernels/sendrecv_kernels.c
 libtfcbase_la_LIBADD += $(OPENBLAS_LIBS)
 
-# <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/matmul_kernels.c;
+# <cblas.h> of OpenBLAS (and openblas_set_num_threads) for kernels/gemm.c;
 # kernels.h for the tests that drive kernels directly.
 AM_CPPFLAGS += $(OPENBLAS_CFLAGS) -I$(top_srcdir)/kernels
 
 # Kernel tests: reference values from TensorFlow (tests/tf/gen_kernel_refs.py writes
 # tests/data/kernels/), bad input, threads.
 KERNEL_TESTS = tests/test_kernels_cwise tests/test_kernels_array tests/test_kernels_nn tests/test_kernels_train \
-	tests/test_kernels_random
+	tests/test_kernels_random tests/test_gemm
 check_PROGRAMS += $(KERNEL_TESTS)
 TESTS += $(KERNEL_TESTS)
 noinst_HEADERS += tests/kernel_ref.h
@@ -53,6 +54,7 @@ tests_test_kernels_nn_LDADD = libtfccore.la
 tests_test_kernels_train_LDADD = libtfccore.la
 tests_test_kernels_random_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_kernels_random_LDADD = libtfccore.la
+tests_test_gemm_LDADD = libtfccore.la -lm
 
 # The op benchmark (make bench-ops): MatMul against raw cblas_sgemm, Conv2D, a large
 # element-wise op and reductions at 1 and 2 intra-op threads.

@@ -3,12 +3,10 @@
  * through OpenBLAS (cblas_sgemm, cblas_dgemm), int32 and int64 through a plain loop
  * with wrapping arithmetic; BatchMatMul (equal batch dimensions) and BatchMatMulV2
  * (batch dimensions broadcast), adj_x and adj_y, float and double, one GEMM per
- * matrix of the batch. The number of OpenBLAS threads follows the session's
- * intra_op_parallelism_threads.
+ * matrix of the batch; each GEMM through tfc__gemm (kernels/gemm.c), split over the
+ * session's intra-op threads.
  */
 #include <limits.h>
-
-#include <cblas.h>
 
 #include "kernels.h"
 
@@ -30,29 +28,6 @@ static void *matmul_create(const tfc_operation *op, tfc_status *st)
 }
 
 static void matmul_destroy(void *state) { free(state); }
-
-/* OpenBLAS's thread count is one setting for the whole process, so it is only
- * changed when a session asks for another count than the last one set; concurrent
- * sessions with different intra_op_parallelism_threads share whichever came last.
- * Under ThreadSanitizer OpenBLAS stays on the calling thread: its own threads are not
- * instrumented and hand results over by spinning, which TSan reports as races. */
-void tfc__blas_threads(int n)
-{
-#ifdef OPENBLAS_VERSION
-#if defined(__SANITIZE_THREAD__)
-	n = 1;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-	n = 1;
-#endif
-#endif
-	static atomic_int last_set;
-	if (n > 0 && atomic_exchange(&last_set, n) != n)
-		openblas_set_num_threads(n);
-#else
-	(void)n;
-#endif
-}
 
 /* c[m][n] = sum_p a(i,p) * b(p,j), where a(i,p) = a[i*ais + p*aps] (and b alike);
  * int types wrap around as TensorFlow's do. */
@@ -136,15 +111,7 @@ static void matmul_compute(struct tfc_kernel_ctx *ctx)
 				 tfc__kshape(&b->shape, sb, sizeof(sb)));
 		return;
 	}
-	tfc__blas_threads(ctx->intra_op_threads);
-	enum CBLAS_TRANSPOSE ta = s->ta ? CblasTrans : CblasNoTrans;
-	enum CBLAS_TRANSPOSE tb = s->tb ? CblasTrans : CblasNoTrans;
-	if (s->dtype == TFC_FLOAT)
-		cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0f, pa, (int)a1, pb,
-			    (int)b1, 0.0f, pc, (int)n);
-	else
-		cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0, pa, (int)a1, pb,
-			    (int)b1, 0.0, pc, (int)n);
+	tfc__gemm(ctx->intra_op_threads, s->dtype, s->ta, s->tb, m, n, k, pa, a1, pb, b1, 0.0, pc, n);
 }
 
 /* ---- BatchMatMul, BatchMatMulV2 */
@@ -237,9 +204,6 @@ static void bmm_compute(struct tfc_kernel_ctx *ctx)
 	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, s->dtype, odims, br + 2);
 	if (!o || o->n_elems == 0 || k == 0)
 		return;
-	tfc__blas_threads(ctx->intra_op_threads);
-	enum CBLAS_TRANSPOSE ta = s->adj_x ? CblasTrans : CblasNoTrans;
-	enum CBLAS_TRANSPOSE tb = s->adj_y ? CblasTrans : CblasNoTrans;
 	size_t esz = tfc_dtype_size(s->dtype);
 	int64_t idx[TFC_MAX_RANK] = {0};
 	for (int64_t b = 0; b < nb; b++) {
@@ -253,14 +217,8 @@ static void bmm_compute(struct tfc_kernel_ctx *ctx)
 		const char *px = (const char *)tfc_tensor_data(x) + (size_t)(ox * xm * xk) * esz;
 		const char *py = (const char *)tfc_tensor_data(y) + (size_t)(oy * yk * yn) * esz;
 		char *po = (char *)tfc_tensor_data(o) + (size_t)(b * m * n) * esz;
-		if (s->dtype == TFC_FLOAT)
-			cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0f,
-				    (const float *)px, (int)xk, (const float *)py, (int)yn, 0.0f,
-				    (float *)po, (int)n);
-		else
-			cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0,
-				    (const double *)px, (int)xk, (const double *)py, (int)yn, 0.0,
-				    (double *)po, (int)n);
+		tfc__gemm(ctx->intra_op_threads, s->dtype, s->adj_x, s->adj_y, m, n, k, px, xk, py, yn,
+			  0.0, po, n);
 	}
 }
 
