@@ -21,15 +21,13 @@
 /* A block is at least this many rows or columns. */
 #define GEMM_MIN_BLOCK 32
 
-/* OpenBLAS runs every call on the calling thread; set once. */
+/* OpenBLAS runs every call on the calling thread. Checked each call (a cheap read):
+ * a program linking tfc may set OpenBLAS's threads itself. */
 static void blas_single_thread(void)
 {
 #ifdef OPENBLAS_VERSION
-	static atomic_bool done;
-	if (!atomic_load(&done)) {
+	if (openblas_get_num_threads() != 1)
 		openblas_set_num_threads(1);
-		atomic_store(&done, true);
-	}
 #endif
 }
 
