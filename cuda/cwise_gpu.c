@@ -1,6 +1,8 @@
 /*
  * cwise_gpu.c: the GPU kernel records (op, "GPU") of element-wise unary ops and the
- * Relu family, broadcasting binaries, reductions, Softmax/LogSoftmax and BiasAdd, for
+ * Relu family, broadcasting binaries, the activations' gradients (ReluGrad, Relu6Grad,
+ * EluGrad, SeluGrad, SoftplusGrad, SigmoidGrad, TanhGrad, SqrtGrad, RsqrtGrad,
+ * ReciprocalGrad/InvGrad), reductions, Softmax/LogSoftmax and BiasAdd, for
  * float and double; the MatMuls are in cuda/matmul_gpu.c,
  * the device code in cuda/cwise_kernels.cu. Each kernel reads host
  * tensors, uploads them (gpu_internal.h), launches on the compute stream and downloads
@@ -84,6 +86,10 @@ static const struct {
 	{"Mul", TFC_GB_MUL},     {"RealDiv", TFC_GB_DIV}, {"Div", TFC_GB_DIV},
 	{"Maximum", TFC_GB_MAX}, {"Minimum", TFC_GB_MIN}, {"SquaredDifference", TFC_GB_SQUARED_DIFF},
 	{"ReluGrad", TFC_GB_RELU_GRAD},
+	{"Relu6Grad", TFC_GB_RELU6_GRAD}, {"EluGrad", TFC_GB_ELU_GRAD}, {"SeluGrad", TFC_GB_SELU_GRAD},
+	{"SoftplusGrad", TFC_GB_SOFTPLUS_GRAD}, {"SigmoidGrad", TFC_GB_SIGMOID_GRAD},
+	{"TanhGrad", TFC_GB_TANH_GRAD}, {"SqrtGrad", TFC_GB_SQRT_GRAD}, {"RsqrtGrad", TFC_GB_RSQRT_GRAD},
+	{"ReciprocalGrad", TFC_GB_RECIPROCAL_GRAD}, {"InvGrad", TFC_GB_RECIPROCAL_GRAD},
 };
 
 static int binary_of(const char *op)
@@ -107,11 +113,15 @@ static void binary_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	}
 	struct tfc__bcast bc;
-	if (!strcmp(ctx->op->type, "ReluGrad")) {
-		if (a->n_elems != b->n_elems) {
-			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "ReluGrad: gradients and features differ in size");
-			return;
-		}
+	const char *type = ctx->op->type;
+	if (strlen(type) > 4 && !strcmp(type + strlen(type) - 4, "Grad") &&
+	    (a->shape.rank != b->shape.rank ||
+	     memcmp(a->shape.dims, b->shape.dims, sizeof(int64_t) * (size_t)a->shape.rank))) {
+		/* the gradient ops take same-shaped inputs (the CPU kernels' message) */
+		char b0[256], b1[256];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s: inputs must be of the same shape: %s vs. %s",
+				 type, tfc__kshape(&a->shape, b0, sizeof(b0)), tfc__kshape(&b->shape, b1, sizeof(b1)));
+		return;
 	}
 	if (!tfc__bcast_init(&bc, &a->shape, &b->shape, ctx->st))
 		return;
@@ -269,6 +279,9 @@ const struct tfc_kernel_def tfc__gpu_cwise_kernels[] = {
 	UNARY("Selu"), UNARY("Softplus"), UNARY("LeakyRelu"), UNARY("Reciprocal"), UNARY("Inv"),
 	BINARY("Add"), BINARY("AddV2"), BINARY("Sub"), BINARY("Mul"), BINARY("RealDiv"), BINARY("Div"),
 	BINARY("Maximum"), BINARY("Minimum"), BINARY("SquaredDifference"), BINARY("ReluGrad"),
+	BINARY("Relu6Grad"), BINARY("EluGrad"), BINARY("SeluGrad"), BINARY("SoftplusGrad"),
+	BINARY("SigmoidGrad"), BINARY("TanhGrad"), BINARY("SqrtGrad"), BINARY("RsqrtGrad"),
+	BINARY("ReciprocalGrad"), BINARY("InvGrad"),
 	REDUCE("Sum"), REDUCE("Mean"), REDUCE("Max"), REDUCE("Min"), REDUCE("Prod"),
 	{.op = "Softmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t},
 	{.op = "LogSoftmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t},

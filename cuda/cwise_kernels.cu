@@ -1,8 +1,10 @@
 /*
  * cwise_kernels.cu: CUDA kernels for element-wise unary and broadcasting binary ops, the
- * Relu family, reductions, softmax and BiasAdd, with the C launchers that
- * gpu_internal.h declares. float and double; TensorFlow's formulas (Selu's
- * constants, Relu6's clamp, Softplus' overflow guard).
+ * Relu family and the gradients of the activations, reductions, softmax and BiasAdd,
+ * with the C launchers that gpu_internal.h declares. float and double; TensorFlow's
+ * formulas (Selu's constants, Relu6's clamp, Softplus' overflow guard; a gradient
+ * op's inputs in TensorFlow's order: (gradients, features) for the Relu family,
+ * (y, dy) for SigmoidGrad, TanhGrad, SqrtGrad, RsqrtGrad and ReciprocalGrad).
  */
 #include <cuda_runtime.h>
 #include <stdint.h>
@@ -13,7 +15,9 @@
 /* The op numbers of gpu_internal.h (enum tfc__gpu_unary / _binary / _reduce). */
 enum { U_NEG, U_ABS, U_SQUARE, U_SQRT, U_RSQRT, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_RELU6,
        U_ELU, U_SELU, U_SOFTPLUS, U_LEAKY_RELU, U_RECIPROCAL };
-enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQUARED_DIFF, B_RELU_GRAD };
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQUARED_DIFF, B_RELU_GRAD, B_RELU6_GRAD, B_ELU_GRAD,
+       B_SELU_GRAD, B_SOFTPLUS_GRAD, B_SIGMOID_GRAD, B_TANH_GRAD, B_SQRT_GRAD, B_RSQRT_GRAD,
+       B_RECIPROCAL_GRAD };
 enum { R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD };
 
 template <typename T> __device__ T unary(int op, T x, T alpha)
@@ -61,6 +65,17 @@ template <typename T> __device__ T binary(int op, T a, T b)
 	case B_MIN: return a < b ? a : b;
 	case B_SQUARED_DIFF: return (a - b) * (a - b);
 	case B_RELU_GRAD: return b > T(0) ? a : T(0); /* ReluGrad(gradients, features) */
+	case B_RELU6_GRAD: return b > T(0) && b < T(6) ? a : T(0);
+	case B_ELU_GRAD: return b < T(0) ? a * (b + T(1)) : a; /* EluGrad(gradients, outputs) */
+	case B_SELU_GRAD: /* SeluGrad(gradients, outputs) */
+		return b < T(0) ? a * (b + T(1.7580993408473768599402175208123))
+				: a * T(1.0507009873554804934193349852946);
+	case B_SOFTPLUS_GRAD: return a / (T(1) + exp(-b));
+	case B_SIGMOID_GRAD: return b * a * (T(1) - a); /* SigmoidGrad(y, dy) */
+	case B_TANH_GRAD: return b * (T(1) - a * a);
+	case B_SQRT_GRAD: return b * T(0.5) / a;
+	case B_RSQRT_GRAD: return b * T(-0.5) * a * a * a;
+	case B_RECIPROCAL_GRAD: return -b * a * a;
 	}
 	return a;
 }

@@ -310,6 +310,7 @@ static void gpu_release(struct gpu_dev *d)
 	cudaSetDevice(g->ordinal);
 	if (g->blas)
 		cublasDestroy(g->blas);
+	tfc__gpu_dnn_release(g);
 	if (g->compute)
 		cudaStreamDestroy(g->compute);
 	if (g->h2d)

@@ -1,6 +1,6 @@
 /*
  * gpu_internal.h: what the files of cuda/ share: a GPU's state (streams, events,
- * cuBLAS handle, caching allocator, pinned staging buffers), the helpers GPU kernels
+ * cuBLAS and cuDNN handles, caching allocator, pinned staging buffers), the helpers GPU kernels
  * move their tensors with, the CUDA launchers of the .cu files, and the checked-call
  * macro. Internal to cuda/.
  */
@@ -50,6 +50,11 @@ struct tfc__gpu {
 	cudaStream_t compute;        /* kernels */
 	cudaStream_t h2d, d2h;       /* copies in and out */
 	cublasHandle_t blas;         /* bound to `compute` */
+	/* cuDNN's handle (cudnnHandle_t), bound to `compute`: made by the first
+	 * convolution (cuda/conv_gpu.c), so sessions without one do not pay for loading
+	 * cuDNN; NULL until then, and always in a build without cuDNN. Only the stream
+	 * thread running a kernel touches it (kernels of a GPU run one at a time). */
+	struct cudnnContext *dnn;
 	struct tfc__gpu_alloc *alloc;
 	/* Pinned host staging: chunks taken by one kernel's copies, all reusable once
 	 * the kernel has finished. Only the stream thread touches them (no lock). */
@@ -58,6 +63,10 @@ struct tfc__gpu {
 	void *live[TFC_GPU_MAX_LIVE];
 	int n_live;
 };
+
+/* Frees g->dnn if a convolution made it (cuda/conv_gpu.c; a no-op in a build without
+ * cuDNN, cuda/dnn_none.c). Called when the device is freed. */
+void tfc__gpu_dnn_release(struct tfc__gpu *g);
 
 /* The GPU whose stream thread calls this (set while a GPU kernel runs), else NULL. */
 struct tfc__gpu *tfc__gpu_current(void);
@@ -85,7 +94,11 @@ enum tfc__gpu_unary {
 };
 enum tfc__gpu_binary {
 	TFC_GB_ADD, TFC_GB_SUB, TFC_GB_MUL, TFC_GB_DIV, TFC_GB_MAX, TFC_GB_MIN,
-	TFC_GB_SQUARED_DIFF, TFC_GB_RELU_GRAD, TFC_GB_COUNT
+	TFC_GB_SQUARED_DIFF, TFC_GB_RELU_GRAD,
+	/* gradients f(a, b) of same-shaped inputs, in TensorFlow's input order */
+	TFC_GB_RELU6_GRAD, TFC_GB_ELU_GRAD, TFC_GB_SELU_GRAD, TFC_GB_SOFTPLUS_GRAD,
+	TFC_GB_SIGMOID_GRAD, TFC_GB_TANH_GRAD, TFC_GB_SQRT_GRAD, TFC_GB_RSQRT_GRAD,
+	TFC_GB_RECIPROCAL_GRAD, TFC_GB_COUNT
 };
 enum tfc__gpu_reduce { TFC_GR_SUM, TFC_GR_MEAN, TFC_GR_MAX, TFC_GR_MIN, TFC_GR_PROD, TFC_GR_COUNT };
 
@@ -109,6 +122,21 @@ cudaError_t tfc__gpu_launch_softmax(cudaStream_t s, int dtype, const void *in, v
  * (i / inner) % channels. */
 cudaError_t tfc__gpu_launch_bias_add(cudaStream_t s, int dtype, const void *x, const void *bias, void *out,
 				     int64_t n, int64_t channels, int64_t inner);
+
+/* 4-D copy with a window (cuda/conv_kernels.cu): for every logical index (i0, i1,
+ * i2, i3) < dims, out[sum ik * out_str[k]] = in[i0, i1, i2 + off2, i3 + off3] (through
+ * in_str) when 0 <= i2 + off2 < in_h and 0 <= i3 + off3 < in_w, else 0. Layout
+ * changes (NHWC <-> NCHW, HWIO <-> OIHW), zero padding (negative offsets) and
+ * cropping (positive ones) in one pass. */
+cudaError_t tfc__gpu_launch_copy4(cudaStream_t s, int dtype, const void *in, void *out, const int64_t dims[4],
+				  const int64_t in_str[4], const int64_t out_str[4], int64_t in_h, int64_t in_w,
+				  int64_t off2, int64_t off3);
+/* Softmax cross entropy per row of logits [rows, cols] (cuda/nn_kernels.cu): loss[r]
+ * and backprop [rows, cols] (softmax - labels). Labels are dense [rows, cols] of the
+ * logits' dtype (label_bytes 0) or one class index per row, int32 (label_bytes 4) or
+ * int64 (8), already checked to be in range. */
+cudaError_t tfc__gpu_launch_xent(cudaStream_t s, int dtype, const void *logits, const void *labels,
+				 int label_bytes, void *loss, void *backprop, int64_t rows, int64_t cols);
 
 /* ---- CUPTI (cuda/cupti_tracer.c) */
 

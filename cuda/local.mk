@@ -1,18 +1,21 @@
 # cuda/local.mk: the GPU device, CUDA kernels and the CUPTI tracer. With CUDA
 # (configure found it; HAVE_CUDA) they are part of libtfcbase.la and link cudart,
 # cuBLAS and CUPTI; without it, cuda/gpu_none.c stands in (no GPUs, no GPU kernels).
+# The convolutions need cuDNN too (HAVE_CUDNN: cuda/conv_gpu.c, linking -lcudnn);
+# without it cuda/dnn_none.c stands in and they stay on the CPU.
 # The core reaches them only through cuda/gpu.h.
 
 noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h
 AM_CPPFLAGS += -I$(top_srcdir)/cuda
-EXTRA_DIST += cuda/gpu_none.c cuda/cwise_kernels.cu tests/test_cupti_records.c
+EXTRA_DIST += cuda/gpu_none.c cuda/dnn_none.c cuda/cwise_kernels.cu cuda/conv_kernels.cu cuda/nn_kernels.cu \
+	tests/test_cupti_records.c
 
 # nvcc builds the .cu files for these GPUs (Turing, Ampere, Hopper) plus PTX for
 # newer ones; override with `make NVCC_ARCH=...`.
 NVCC_ARCH = -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80 \
 	-gencode arch=compute_90,code=[sm_90,compute_90]
 NVCCFLAGS = -O2 -std=c++17 -Xcompiler -fPIC -I$(top_srcdir)/cuda
-CUDA_OBJECTS = cuda/cwise_kernels.lo
+CUDA_OBJECTS = cuda/cwise_kernels.lo cuda/conv_kernels.lo cuda/nn_kernels.lo
 
 if HAVE_CUDA
 AM_CPPFLAGS += $(CUDA_CFLAGS)
@@ -21,16 +24,21 @@ check_PROGRAMS += tests/test_cupti_records
 TESTS += tests/test_cupti_records
 tests_test_cupti_records_LDADD = libtfccore.la
 libtfcbase_la_SOURCES += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c \
-	cuda/cupti_tracer.c cuda/cupti_records.c
+	cuda/nn_gpu.c cuda/training_gpu.c cuda/cupti_tracer.c cuda/cupti_records.c
 libtfcbase_la_LIBADD += $(CUDA_OBJECTS) $(CUDA_LIBS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
-CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o
+CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o
+if HAVE_CUDNN
+libtfcbase_la_SOURCES += cuda/conv_gpu.c
+else
+libtfcbase_la_SOURCES += cuda/dnn_none.c
+endif
 
 else
 libtfcbase_la_SOURCES += cuda/gpu_none.c
 endif
-EXTRA_DIST += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c \
-	cuda/cupti_tracer.c cuda/cupti_records.c
+EXTRA_DIST += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c cuda/nn_gpu.c \
+	cuda/training_gpu.c cuda/conv_gpu.c cuda/cupti_tracer.c cuda/cupti_records.c
 
 # libtool cannot drive nvcc, so a .cu becomes a PIC object under cuda/.libs and a
 # libtool object file (.lo) naming it, which libtool then links like any other.

@@ -33,10 +33,14 @@ extern const struct tfc_kernel_def tfc__lrn_kernels[];
 extern const struct tfc_kernel_def tfc__misc_kernels[];
 extern const struct tfc_kernel_def tfc__scatter_kernels[];
 extern const struct tfc_kernel_def tfc__sendrecv_kernels[];
-/* The GPU's (cuda/cwise_gpu.c, cuda/matmul_gpu.c; empty in a build without CUDA,
- * cuda/gpu_none.c). */
+/* The GPU's (cuda/cwise_gpu.c, cuda/matmul_gpu.c, cuda/conv_gpu.c, cuda/nn_gpu.c,
+ * cuda/training_gpu.c; empty in a build without CUDA, cuda/gpu_none.c, and the
+ * convolutions empty in one without cuDNN, cuda/dnn_none.c). */
 extern const struct tfc_kernel_def tfc__gpu_cwise_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_matmul_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_conv_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_nn_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_training_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */

@@ -1,32 +1,28 @@
 /*
- * bench_gpu.c: one training step of a 784-512-512-10 MLP (ReLU, squared error,
- * GradientDescent; batch 128, inputs fed every step) on the GPU and on the CPU, in
- * ms per step (median of STEPS steps after 3 warm-up ones). The GPU session places
- * every op that has a GPU kernel on GPU:0 (tensors stay host-resident: each GPU op
- * copies its inputs in and its outputs out); the CPU one has device_count.GPU = 0.
- * Without a GPU it says so and exits 0.
+ * bench_gpu.c: training steps on the GPU and on the CPU, in ms per step (median of
+ * STEPS steps after 3 warm-up ones), inputs fed every step:
+ *  1. a 784-512-512-10 MLP (ReLU, squared error, GradientDescent; batch 128);
+ *  2. the LeNet-size convnet of tests/bench/bench_train.c (batch 64: 28x28x1 -> conv
+ *     5x5x6 SAME, ReLU, max pool 2x2 -> conv 5x5x16 VALID, ReLU, max pool 2x2 ->
+ *     400-120-84-10 dense, softmax cross entropy, GradientDescent): Conv2D and its
+ *     backprops go to cuDNN where the build has it, MaxPool and its gradient stay on
+ *     the CPU (no GPU kernel yet).
+ * The GPU session places every op that has a GPU kernel on GPU:0 (tensors stay
+ * host-resident: each GPU op copies its inputs in and its outputs out; the variables
+ * and their updates stay on the CPU); the CPU one has device_count.GPU = 0. Without a
+ * GPU it says so and exits 0.
  *
  * Usage: bench_gpu [STEPS]   (default 20)
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 
 #include "gpu.h"
 #include "tfc_train.h"
+#include "bench_util.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
+#define NONE ((tfc_output){NULL, 0})
 
 static tfc_output op(tfc_graph *g, const char *type, tfc_output a, tfc_output b, tfc_status *st)
 {
@@ -52,43 +48,131 @@ static tfc_output dense(tfc_graph *g, const char *name, tfc_output x, int64_t in
 	return y;
 }
 
-static tfc_output placeholder(tfc_graph *g, const char *name, int64_t cols, tfc_status *st)
+static tfc_output placeholder(tfc_graph *g, const char *name, int rank, const int64_t *dims, tfc_status *st)
 {
 	tfc_op_desc *d = tfc_op_new(g, "Placeholder", name);
 	tfc_op_set_attr_type(d, "dtype", TFC_FLOAT);
-	tfc_shape s = tfc_shape_make(2, (int64_t[]){128, cols});
+	tfc_shape s = tfc_shape_make(rank, dims);
 	tfc_op_set_attr_shape(d, "shape", &s);
 	return (tfc_output){tfc_op_finish(d, st), 0};
 }
 
-static double time_steps(tfc_graph *g, bool gpu, tfc_output x, tfc_output y, tfc_operation *init,
-			 tfc_operation *train, int steps, tfc_status *st)
+static tfc_output int_const(tfc_graph *g, const int64_t *v, int n, tfc_status *st)
+{
+	int64_t len = n;
+	tfc_tensor *t = tfc_tensor_new(TFC_INT32, &len, 1, st);
+	for (int i = 0; i < n; i++)
+		((int32_t *)tfc_tensor_data(t))[i] = (int32_t)v[i];
+	tfc_op_desc *d = tfc_op_new(g, "Const", NULL);
+	tfc_op_set_attr_tensor(d, "value", t, st);
+	tfc_op_set_attr_type(d, "dtype", TFC_INT32);
+	tfc_tensor_free(t);
+	return (tfc_output){tfc_op_finish(d, st), 0};
+}
+
+/* conv k x k (cin -> cout, stride 1, `pad`) + bias, ReLU, 2x2 max pool. */
+static tfc_output conv_block(tfc_graph *g, const char *name, tfc_output x, int64_t k, int64_t cin, int64_t cout,
+			     const char *pad, tfc_status *st)
+{
+	if (tfc_status_code(st) != TFC_OK)
+		return NONE;
+	tfc_graph_push_name_scope(g, name);
+	tfc_shape fs = tfc_shape_make(4, (int64_t[]){k, k, cin, cout}), bs = tfc_shape_make(1, &cout);
+	tfc_initializer gl = tfc_init_glorot_uniform(2), z = tfc_init_zeros();
+	tfc_operation *f = tfc_get_variable(g, "filter", &fs, TFC_FLOAT, &gl, st);
+	tfc_operation *b = tfc_get_variable(g, "bias", &bs, TFC_FLOAT, &z, st);
+	tfc_op_desc *d = tfc_op_new(g, "Conv2D", NULL);
+	tfc_op_add_input(d, x);
+	tfc_op_add_input(d, tfc_variable_read(f));
+	tfc_op_set_attr_int_list(d, "strides", (int64_t[]){1, 1, 1, 1}, 4);
+	tfc_op_set_attr_string(d, "padding", pad, strlen(pad));
+	tfc_output y = {tfc_op_finish(d, st), 0};
+	y = op(g, "Relu", op(g, "BiasAdd", y, tfc_variable_read(b), st), NONE, st);
+	d = tfc_op_new(g, "MaxPool", NULL);
+	tfc_op_add_input(d, y);
+	tfc_op_set_attr_int_list(d, "ksize", (int64_t[]){1, 2, 2, 1}, 4);
+	tfc_op_set_attr_int_list(d, "strides", (int64_t[]){1, 2, 2, 1}, 4);
+	tfc_op_set_attr_string(d, "padding", "VALID", 5);
+	y = (tfc_output){tfc_op_finish(d, st), 0};
+	tfc_graph_pop_name_scope(g);
+	return y;
+}
+
+struct model {
+	const char *label;
+	tfc_graph *g;
+	tfc_output x, y;
+	tfc_operation *train, *init;
+	int64_t xdims[4], ydims[2];
+	int xrank;
+};
+
+static void finish(struct model *m, tfc_output loss, tfc_status *st)
+{
+	tfc_optimizer *opt = tfc_optimizer_gradient_descent_new(0.01f);
+	m->train = tfc_optimizer_minimize(opt, m->g, loss, st);
+	m->init = tfc_global_variables_initializer(m->g, st);
+	tfc_optimizer_free(opt);
+}
+
+static void build_mlp(struct model *m, tfc_status *st)
+{
+	*m = (struct model){.label = "MLP 784-512-512-10 training step, batch 128", .g = tfc_graph_new(),
+			    .xdims = {128, 784}, .ydims = {128, 10}, .xrank = 2};
+	m->x = placeholder(m->g, "x", 2, m->xdims, st);
+	m->y = placeholder(m->g, "y", 2, m->ydims, st);
+	tfc_output h = dense(m->g, "fc1", m->x, 784, 512, true, st);
+	h = dense(m->g, "fc2", h, 512, 512, true, st);
+	h = dense(m->g, "logits", h, 512, 10, false, st);
+	tfc_output diff = op(m->g, "Square", op(m->g, "Sub", h, m->y, st), NONE, st);
+	finish(m, op(m->g, "Mean", diff, int_const(m->g, (int64_t[]){0, 1}, 2, st), st), st);
+}
+
+static void build_lenet(struct model *m, tfc_status *st)
+{
+	*m = (struct model){.label = "LeNet-size convnet training step, batch 64", .g = tfc_graph_new(),
+			    .xdims = {64, 28, 28, 1}, .ydims = {64, 10}, .xrank = 4};
+	m->x = placeholder(m->g, "x", 4, m->xdims, st);
+	m->y = placeholder(m->g, "y", 2, m->ydims, st);
+	tfc_output h = conv_block(m->g, "conv1", m->x, 5, 1, 6, "SAME", st);
+	h = conv_block(m->g, "conv2", h, 5, 6, 16, "VALID", st);
+	h = op(m->g, "Reshape", h, int_const(m->g, (int64_t[]){-1, 400}, 2, st), st);
+	h = dense(m->g, "fc1", h, 400, 120, true, st);
+	h = dense(m->g, "fc2", h, 120, 84, true, st);
+	h = dense(m->g, "logits", h, 84, 10, false, st);
+	tfc_op_desc *d = tfc_op_new(m->g, "SoftmaxCrossEntropyWithLogits", NULL);
+	tfc_op_add_input(d, h);
+	tfc_op_add_input(d, m->y);
+	tfc_output xent = {tfc_op_finish(d, st), 0};
+	finish(m, op(m->g, "Mean", xent, int_const(m->g, (int64_t[]){0}, 1, st), st), st);
+}
+
+static double time_steps(const struct model *m, bool gpu, int steps, tfc_status *st)
 {
 	tfc_session_options *o = tfc_session_options_new();
 	if (!gpu)
 		tfc_session_options_set_config_value(o, "device_count.GPU", "0", st);
-	tfc_session *s = tfc_session_new(g, o, st);
+	tfc_session *s = tfc_session_new(m->g, o, st);
 	tfc_session_options_free(o);
-	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &init, 1, NULL, st);
-	tfc_tensor *xv = tfc_tensor_new(TFC_FLOAT, (int64_t[]){128, 784}, 2, st);
-	tfc_tensor *yv = tfc_tensor_new(TFC_FLOAT, (int64_t[]){128, 10}, 2, st);
-	for (int64_t i = 0; i < 128 * 784; i++)
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, (tfc_operation *const *)&m->init, 1, NULL, st);
+	tfc_tensor *xv = tfc_tensor_new(TFC_FLOAT, m->xdims, m->xrank, st);
+	tfc_tensor *yv = tfc_tensor_new(TFC_FLOAT, m->ydims, 2, st);
+	for (int64_t i = 0; xv && i < tfc_tensor_num_elements(xv); i++)
 		((float *)tfc_tensor_data(xv))[i] = (float)rand() / (float)RAND_MAX;
-	for (int64_t i = 0; i < 128; i++)
+	for (int64_t i = 0; yv && i < m->ydims[0]; i++)
 		((float *)tfc_tensor_data(yv))[i * 10 + i % 10] = 1;
-	tfc_output feeds[2] = {x, y};
+	tfc_output feeds[2] = {m->x, m->y};
 	tfc_tensor *vals[2] = {xv, yv};
 	double *t = calloc((size_t)steps, sizeof(double)), med = -1;
 	for (int i = -3; i < steps && tfc_status_code(st) == TFC_OK; i++) {
 		double t0 = now();
-		tfc_session_run(s, NULL, 0, feeds, vals, 2, NULL, NULL, 0, &train, 1, NULL, st);
+		tfc_session_run(s, NULL, 0, feeds, vals, 2, NULL, NULL, 0, (tfc_operation *const *)&m->train, 1, NULL,
+				st);
 		if (i >= 0)
 			t[i] = (now() - t0) * 1e3;
 	}
-	if (tfc_status_code(st) == TFC_OK) {
-		qsort(t, (size_t)steps, sizeof(double), cmp_d);
-		med = t[steps / 2];
-	}
+	if (tfc_status_code(st) == TFC_OK)
+		med = median(t, steps);
 	free(t);
 	tfc_tensor_free(xv);
 	tfc_tensor_free(yv);
@@ -107,39 +191,21 @@ int main(int argc, char **argv)
 	if (steps < 1)
 		steps = 1;
 	tfc_status *st = tfc_status_new();
-	tfc_graph *g = tfc_graph_new();
-	tfc_output x = placeholder(g, "x", 784, st), y = placeholder(g, "y", 10, st);
-	tfc_output h = dense(g, "fc1", x, 784, 512, true, st);
-	h = dense(g, "fc2", h, 512, 512, true, st);
-	h = dense(g, "logits", h, 512, 10, false, st);
-	tfc_output diff = op(g, "Square", op(g, "Sub", h, y, st), (tfc_output){NULL, 0}, st);
-	int64_t two = 2;
-	tfc_tensor *axes = tfc_tensor_new(TFC_INT32, &two, 1, st);
-	((int32_t *)tfc_tensor_data(axes))[0] = 0;
-	((int32_t *)tfc_tensor_data(axes))[1] = 1;
-	tfc_op_desc *cd = tfc_op_new(g, "Const", "axes");
-	tfc_op_set_attr_tensor(cd, "value", axes, st);
-	tfc_op_set_attr_type(cd, "dtype", TFC_INT32);
-	tfc_tensor_free(axes);
-	tfc_output loss = op(g, "Mean", diff, (tfc_output){tfc_op_finish(cd, st), 0}, st);
-	tfc_optimizer *opt = tfc_optimizer_gradient_descent_new(0.01f);
-	tfc_operation *train = tfc_optimizer_minimize(opt, g, loss, st);
-	tfc_operation *init = tfc_global_variables_initializer(g, st);
-	tfc_optimizer_free(opt);
-	if (tfc_status_code(st) != TFC_OK) {
-		fprintf(stderr, "bench_gpu: %s\n", tfc_status_message(st));
-		return 1;
+	struct model m[2];
+	build_mlp(&m[0], st);
+	build_lenet(&m[1], st);
+	check(st, "bench_gpu: building the models");
+	for (int i = 0; i < 2; i++) {
+		double gpu = time_steps(&m[i], true, steps, st);
+		check(st, "bench_gpu: GPU session");
+		double cpu = time_steps(&m[i], false, steps, st);
+		check(st, "bench_gpu: CPU session");
+		printf("%s, median of %d steps\n", m[i].label, steps);
+		printf("  GPU (host-resident tensors): %8.2f ms\n  CPU:                         %8.2f ms\n"
+		       "  CPU / GPU: %.2fx\n",
+		       gpu, cpu, cpu / gpu);
+		tfc_graph_free(m[i].g);
 	}
-	double gpu = time_steps(g, true, x, y, init, train, steps, st);
-	double cpu = time_steps(g, false, x, y, init, train, steps, st);
-	if (tfc_status_code(st) != TFC_OK) {
-		fprintf(stderr, "bench_gpu: %s\n", tfc_status_message(st));
-		return 1;
-	}
-	printf("MLP 784-512-512-10 training step, batch 128, median of %d steps\n", steps);
-	printf("  GPU (host-resident tensors): %8.2f ms\n  CPU:                         %8.2f ms\n  CPU / GPU: %.2fx\n",
-	       gpu, cpu, cpu / gpu);
-	tfc_graph_free(g);
 	tfc_status_free(st);
 	return 0;
 }

@@ -1,0 +1,200 @@
+/*
+ * nn_gpu.c: the GPU kernel records of the training-step ops of kernels/nn_kernels.c:
+ * BiasAddGrad (NHWC and NCHW: a sum over all but the channel dim, through the
+ * reduction of cuda/cwise_kernels.cu), SoftmaxCrossEntropyWithLogits and
+ * SparseSoftmaxCrossEntropyWithLogits (loss and backprop, cuda/nn_kernels.cu) and
+ * L2Loss (the sum of squares on the device, halved on the host); float and double.
+ * Errors are the CPU kernels'; sparse labels are host tensors, checked on the host
+ * before they go to the device, so an out-of-range label is the CPU's
+ * InvalidArgument and not a NaN as in TensorFlow's GPU kernel.
+ */
+#include "gpu_internal.h"
+
+static int gpu_dtype(tfc_dtype t)
+{
+	return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1;
+}
+
+static bool supports_float_t(const tfc_operation *op)
+{
+	return gpu_dtype(tfc_kernel_attr_type(op, "T")) >= 0;
+}
+
+static bool supports_bias_grad(const tfc_operation *op)
+{
+	return supports_float_t(op) && (tfc__kernel_attr_str_is(op, "data_format", "NHWC", true) ||
+					tfc__kernel_attr_str_is(op, "data_format", "NCHW", false));
+}
+
+static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
+{
+	if (e == cudaSuccess)
+		return true;
+	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type,
+			 cudaGetErrorString(e));
+	return false;
+}
+
+/* ---- BiasAddGrad */
+
+static void bias_add_grad_compute(struct tfc_kernel_ctx *ctx)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
+	if (!tfc__kernel_inputs_ok(ctx, 1, t))
+		return;
+	const tfc_tensor *g = ctx->inputs[0];
+	bool nchw = tfc__kernel_attr_str_is(ctx->op, "data_format", "NCHW", false);
+	int r = g->shape.rank;
+	if (r < 2) {
+		char b0[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Input tensor must be at least 2D: %s",
+				 tfc__kshape(&g->shape, b0, sizeof(b0)));
+		return;
+	}
+	/* [outer, channels, inner]; NHWC has inner 1, NCHW (rank >= 3) the channels at 1 */
+	int cd = nchw && r >= 3 ? 1 : r - 1;
+	int64_t dims[3] = {1, g->shape.dims[cd], 1};
+	for (int d = 0; d < r; d++) {
+		if (d < cd)
+			dims[0] *= g->shape.dims[d];
+		else if (d > cd)
+			dims[2] *= g->shape.dims[d];
+	}
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, t, &dims[1], 1);
+	if (!o || o->n_elems == 0 || g->n_elems == 0)
+		return;
+	static const bool reduced[3] = {true, false, true};
+	void *dg = tfc__gpu_upload(ctx, g);
+	void *dout = dg ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(o)) : NULL;
+	if (dout && launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, TFC_GR_SUM, gpu_dtype(t), dg,
+							  dout, 3, dims, reduced)))
+		tfc__gpu_download(ctx, dout, o);
+}
+
+/* ---- SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits */
+
+/* Uploads logits and labels (label_bytes: 0 dense, else the index size), runs the
+ * kernel and downloads loss and backprop. */
+static void xent_run(struct tfc_kernel_ctx *ctx, const tfc_tensor *f, const tfc_tensor *l, int label_bytes)
+{
+	tfc_dtype t = f->dtype;
+	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
+	tfc_tensor *loss = tfc_kernel_alloc_output(ctx, 0, t, &rows, 1);
+	tfc_tensor *back = loss ? tfc_kernel_alloc_output(ctx, 1, t, f->shape.dims, 2) : NULL;
+	if (!back || rows == 0 || cols == 0)
+		return; /* zeros */
+	void *df = tfc__gpu_upload(ctx, f);
+	void *dl = df ? tfc__gpu_upload(ctx, l) : NULL;
+	void *dloss = dl ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(loss)) : NULL;
+	void *dback = dloss ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(back)) : NULL;
+	if (dback &&
+	    launch_ok(ctx, tfc__gpu_launch_xent(tfc__gpu_current()->compute, gpu_dtype(t), df, dl, label_bytes, dloss,
+						dback, rows, cols)) &&
+	    tfc__gpu_download(ctx, dloss, loss))
+		tfc__gpu_download(ctx, dback, back);
+}
+
+static void xent_compute(struct tfc_kernel_ctx *ctx)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
+	if (!tfc__kernel_inputs_ok(ctx, 2, t))
+		return;
+	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
+	char b0[128], b1[128];
+	if (f->shape.rank != 2 || l->shape.rank != 2) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "logits and labels must be either 2-dimensional, or broadcasted to be 2-dimensional");
+		return;
+	}
+	if (f->shape.dims[0] != l->shape.dims[0] || f->shape.dims[1] != l->shape.dims[1]) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "logits and labels must be broadcastable: logits_size=%s labels_size=%s",
+				 tfc__kshape(&f->shape, b0, sizeof(b0)), tfc__kshape(&l->shape, b1, sizeof(b1)));
+		return;
+	}
+	xent_run(ctx, f, l, 0);
+}
+
+static void sparse_xent_compute(struct tfc_kernel_ctx *ctx)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
+	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+		return;
+	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
+	char b0[128], b1[128];
+	if (f->dtype != t || (l->dtype != TFC_INT32 && l->dtype != TFC_INT64)) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s expects %s logits and int labels", ctx->op->type,
+				 tfc_dtype_name(t));
+		return;
+	}
+	if (f->shape.rank != 2) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "logits must be 2-D, but got shape %s",
+				 tfc__kshape(&f->shape, b0, sizeof(b0)));
+		return;
+	}
+	if (l->shape.rank != 1) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "labels must be 1-D, but got shape %s",
+				 tfc__kshape(&l->shape, b0, sizeof(b0)));
+		return;
+	}
+	if (l->shape.dims[0] != f->shape.dims[0]) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "logits and labels must have the same first dimension, got logits shape %s and labels shape %s",
+				 tfc__kshape(&f->shape, b0, sizeof(b0)), tfc__kshape(&l->shape, b1, sizeof(b1)));
+		return;
+	}
+	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
+	if (cols == 0 && rows > 0) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Must have at least one class, but got logits shape %s",
+				 tfc__kshape(&f->shape, b0, sizeof(b0)));
+		return;
+	}
+	for (int64_t r = 0; r < rows; r++) {
+		int64_t v = tfc__kint(l, r);
+		if (v < 0 || v >= cols) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Received a label value of %lld which is outside the valid range of [0, %lld).",
+					 (long long)v, (long long)cols);
+			return;
+		}
+	}
+	xent_run(ctx, f, l, l->dtype == TFC_INT32 ? 4 : 8);
+}
+
+/* ---- L2Loss */
+
+static void l2loss_compute(struct tfc_kernel_ctx *ctx)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
+	if (!tfc__kernel_inputs_ok(ctx, 1, t))
+		return;
+	const tfc_tensor *x = ctx->inputs[0];
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, t, NULL, 0);
+	if (!o || x->n_elems == 0)
+		return;
+	cudaStream_t s = tfc__gpu_current()->compute;
+	int dt = gpu_dtype(t);
+	int64_t n = x->n_elems;
+	static const bool all[1] = {true};
+	void *dx = tfc__gpu_upload(ctx, x);
+	void *sq = dx ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(x)) : NULL;
+	void *sum = sq ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(o)) : NULL;
+	if (!sum || !launch_ok(ctx, tfc__gpu_launch_unary(s, TFC_GU_SQUARE, dt, dx, sq, n, 0)) ||
+	    !launch_ok(ctx, tfc__gpu_launch_reduce(s, TFC_GR_SUM, dt, sq, sum, 1, &n, all)) ||
+	    !tfc__gpu_download(ctx, sum, o))
+		return;
+	if (t == TFC_FLOAT)
+		*(float *)tfc_tensor_data(o) /= 2;
+	else
+		*(double *)tfc_tensor_data(o) /= 2;
+}
+
+const struct tfc_kernel_def tfc__gpu_nn_kernels[] = {
+	{.op = "BiasAddGrad", .device = "GPU", .compute = bias_add_grad_compute, .supports = supports_bias_grad},
+	{.op = "SoftmaxCrossEntropyWithLogits", .device = "GPU", .compute = xent_compute,
+	 .supports = supports_float_t},
+	{.op = "SparseSoftmaxCrossEntropyWithLogits", .device = "GPU", .compute = sparse_xent_compute,
+	 .supports = supports_float_t},
+	{.op = "L2Loss", .device = "GPU", .compute = l2loss_compute, .supports = supports_float_t},
+	{0},
+};
