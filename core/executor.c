@@ -632,21 +632,8 @@ static void run_node(struct step *sp, int i, push_fn push, void *pctx, int *next
 		finish_node(nr, false, push, pctx, next);
 		return;
 	}
-	nr->ctx = (struct tfc_kernel_ctx){
-		.op = xn->op,
-		.state = xn->state,
-		.n_inputs = xn->n_in,
-		.inputs = nr->in,
-		.input_refs = nr->inref,
-		.n_outputs = xn->n_out,
-		.outputs = nr->out,
-		.output_refs = nr->outref,
-		.resources = &sp->s->res,
-		.step_id = sp->step_id,
-		.intra_op_threads = sp->s->intra_op_threads,
-		.rendezvous = sp->rendezvous,
-		.st = &nr->kst,
-	};
+	nr->ctx = tfc__node_ctx(sp->s, xn, nr->in, nr->inref, nr->out, nr->outref, sp->step_id,
+			       sp->rendezvous, 0, 0, &nr->kst);
 	struct tfc_device *dev = sp->s->device_impls[xn->device];
 	if (ns)
 		ns->op_start_ns = tfc__now_ns();

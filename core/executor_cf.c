@@ -825,23 +825,8 @@ static void run_one(struct xrun *r, struct rlist *ready)
 	struct tfc__node_stat *ns = cs->trace ? &r->stat : NULL;
 	bool ok = false;
 	if (compute) {
-		r->ctx = (struct tfc_kernel_ctx){
-			.op = xn->op,
-			.state = xn->state,
-			.n_inputs = xn->n_in,
-			.inputs = r->vin,
-			.input_refs = r->inref,
-			.n_outputs = xn->n_out,
-			.outputs = r->out,
-			.output_refs = r->outref,
-			.resources = &cs->s->res,
-			.step_id = cs->step_id,
-			.rendezvous = cs->rendezvous,
-			.frame_id = r->frame->id,
-			.iter = r->iter,
-			.intra_op_threads = cs->s->intra_op_threads,
-			.st = &r->kst,
-		};
+		r->ctx = tfc__node_ctx(cs->s, xn, r->vin, r->inref, r->out, r->outref, cs->step_id,
+				       cs->rendezvous, r->frame->id, r->iter, &r->kst);
 		struct tfc_device *dev = cs->s->device_impls[xn->device];
 		if (ns) {
 			ns->all_start_ns = tfc__now_ns();

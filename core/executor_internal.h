@@ -84,6 +84,33 @@ static inline int64_t tfc__now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The kernel context of one execution of node xn: its argument arrays, the step's
+ * identity, rendezvous and loop position; kst receives the kernel's status. */
+static inline struct tfc_kernel_ctx tfc__node_ctx(const struct tfc_session *s, const struct xnode *xn,
+						  tfc_tensor **in, struct tfc_ref **inref,
+						  tfc_tensor **out, struct tfc_ref **outref,
+						  int64_t step_id, struct tfc__rendezvous *rv,
+						  uint64_t frame_id, int64_t iter, tfc_status *kst)
+{
+	return (struct tfc_kernel_ctx){
+		.op = xn->op,
+		.state = xn->state,
+		.n_inputs = xn->n_in,
+		.inputs = in,
+		.input_refs = inref,
+		.n_outputs = xn->n_out,
+		.outputs = out,
+		.output_refs = outref,
+		.resources = (struct tfc_resources *)&s->res,
+		.step_id = step_id,
+		.intra_op_threads = s->intra_op_threads,
+		.rendezvous = rv,
+		.frame_id = frame_id,
+		.iter = iter,
+		.st = kst,
+	};
+}
+
 /* A small number per thread, for step stats' thread_id. */
 uint32_t tfc__exec_thread_id(void);
 

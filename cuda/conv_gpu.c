@@ -79,26 +79,6 @@ static bool supports(const tfc_operation *op)
 	return ok;
 }
 
-struct conv_state {
-	struct tfc__window w;
-	tfc_dtype dtype;
-};
-
-static void *conv_create(const tfc_operation *op, tfc_status *st)
-{
-	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
-	if (t != TFC_FLOAT && t != TFC_DOUBLE)
-		return tfc__kernel_unsupported(op, "T", t, st);
-	struct conv_state *s = tfc__malloc(sizeof(*s));
-	s->dtype = t;
-	if (!tfc__window_parse(op, false, &s->w, st)) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void conv_destroy(void *s) { free(s); }
 
 /* ---- geometry */
 
@@ -188,7 +168,7 @@ static bool copy4(struct tfc_kernel_ctx *ctx, int dt, const void *in, void *out,
 
 /* The input x (device, data_format layout) as packed NCHW with the extra zero rows
  * and columns: x itself when it already is. NULL with ctx->st set. */
-static void *padded_input(struct tfc_kernel_ctx *ctx, const struct conv_state *s, const struct geom *g,
+static void *padded_input(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, const struct geom *g,
 			  void *x)
 {
 	if (s->w.nchw && g->padded[0] == g->in[0] && g->padded[1] == g->in[1])
@@ -205,7 +185,7 @@ static void *padded_input(struct tfc_kernel_ctx *ctx, const struct conv_state *s
 }
 
 /* An output-shaped tensor (dy, device, data_format layout) as packed NCHW. */
-static void *nchw_of_output(struct tfc_kernel_ctx *ctx, const struct conv_state *s, const struct geom *g,
+static void *nchw_of_output(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, const struct geom *g,
 			    void *y)
 {
 	if (s->w.nchw)
@@ -230,7 +210,7 @@ static void hwio_strides(const struct geom *g, int64_t s[4])
 }
 
 /* The HWIO filter f (device) as OIHW. */
-static void *oihw_filter(struct tfc_kernel_ctx *ctx, const struct conv_state *s, const struct geom *g, void *f)
+static void *oihw_filter(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, const struct geom *g, void *f)
 {
 	size_t esz = tfc_dtype_size(s->dtype);
 	void *p = tfc__gpu_scratch(ctx, (size_t)(g->oc * g->c * g->k[0] * g->k[1]) * esz);
@@ -411,7 +391,7 @@ cleanup:
 /* ---- the kernels */
 
 /* The node's 4-D tensor input k in data_format terms as N, C, H, W. */
-static bool nchw_dims(struct tfc_kernel_ctx *ctx, const struct conv_state *s, const tfc_tensor *t,
+static bool nchw_dims(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, const tfc_tensor *t,
 		      const char *what, int64_t out[4])
 {
 	if (t->shape.rank != 4) {
@@ -429,7 +409,7 @@ static bool nchw_dims(struct tfc_kernel_ctx *ctx, const struct conv_state *s, co
 }
 
 /* dims of an output-shaped tensor [n, oc, oh, ow] in data_format order. */
-static void format_dims(const struct conv_state *s, int64_t n, int64_t c, int64_t h, int64_t w, int64_t out[4])
+static void format_dims(const struct tfc__conv_state *s, int64_t n, int64_t c, int64_t h, int64_t w, int64_t out[4])
 {
 	out[0] = n;
 	out[1] = s->w.nchw ? c : h;
@@ -439,7 +419,7 @@ static void format_dims(const struct conv_state *s, int64_t n, int64_t c, int64_
 
 static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 2, s->dtype))
 		return;
 	const tfc_tensor *x = ctx->inputs[0], *f = ctx->inputs[1];
@@ -500,7 +480,7 @@ static bool sizes4(struct tfc_kernel_ctx *ctx, int k, int64_t v[4])
 }
 
 /* Whether out_backprop (input 2) has the output's shape; sets ctx->st if not. */
-static bool dy_ok(struct tfc_kernel_ctx *ctx, const struct conv_state *s, const struct geom *g)
+static bool dy_ok(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, const struct geom *g)
 {
 	const tfc_tensor *dy = ctx->inputs[2];
 	int64_t want[4];
@@ -516,7 +496,7 @@ static bool dy_ok(struct tfc_kernel_ctx *ctx, const struct conv_state *s, const 
 
 static void backprop_input_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *f = ctx->inputs[1], *dy = ctx->inputs[2];
@@ -562,7 +542,7 @@ static void backprop_input_compute(struct tfc_kernel_ctx *ctx)
 
 static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *x = ctx->inputs[0], *dy = ctx->inputs[2];
@@ -599,7 +579,7 @@ static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 		tfc__gpu_download(ctx, out, dw);
 }
 
-#define K(NAME, FN) {.op = NAME, .device = "GPU", .create = conv_create, .destroy = conv_destroy, .compute = FN, \
+#define K(NAME, FN) {.op = NAME, .device = "GPU", .create = tfc__conv_create, .destroy = tfc__conv_destroy, .compute = FN, \
 		     .supports = supports}
 const struct tfc_kernel_def tfc__gpu_conv_kernels[] = {
 	K("Conv2D", conv2d_compute),

@@ -163,17 +163,12 @@ tfc_tensor *tfc__to_layout(const tfc_tensor *x, bool to_nchw, tfc_status *st)
 
 /* ---- shared pieces */
 
-struct conv_state {
-	struct tfc__window w;
-	tfc_dtype dtype;
-};
-
-static void *conv_create(const tfc_operation *op, tfc_status *st)
+void *tfc__conv_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	if (t != TFC_FLOAT && t != TFC_DOUBLE)
 		return tfc__kernel_unsupported(op, "T", t, st);
-	struct conv_state *s = tfc__malloc(sizeof(*s));
+	struct tfc__conv_state *s = tfc__malloc(sizeof(*s));
 	s->dtype = t;
 	if (!tfc__window_parse(op, false, &s->w, st)) {
 		free(s);
@@ -182,7 +177,7 @@ static void *conv_create(const tfc_operation *op, tfc_status *st)
 	return s;
 }
 
-static void conv_destroy(void *s) { free(s); }
+void tfc__conv_destroy(void *s) { free(s); }
 
 /* The problem in NHWC terms. */
 struct conv_geom {
@@ -287,7 +282,7 @@ static bool fits_int(const struct conv_geom *g)
 
 /* Runs fn on NHWC versions of the node's tensors: converts NCHW input k (when
  * nchw) and the output. */
-static tfc_tensor *nhwc_input(struct tfc_kernel_ctx *ctx, const struct conv_state *s, int k)
+static tfc_tensor *nhwc_input(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, int k)
 {
 	const tfc_tensor *x = ctx->inputs[k];
 	if (x->shape.rank != 4) {
@@ -302,7 +297,7 @@ static tfc_tensor *nhwc_input(struct tfc_kernel_ctx *ctx, const struct conv_stat
 }
 
 /* Sets output 0 from an NHWC result (taken), converting to NCHW when needed. */
-static void set_output(struct tfc_kernel_ctx *ctx, const struct conv_state *s, tfc_tensor *o)
+static void set_output(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, tfc_tensor *o)
 {
 	if (s->w.nchw) {
 		tfc_tensor *t = tfc__to_layout(o, true, ctx->st);
@@ -317,7 +312,7 @@ static void set_output(struct tfc_kernel_ctx *ctx, const struct conv_state *s, t
 
 static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 2, s->dtype))
 		return;
 	const tfc_tensor *f = ctx->inputs[1];
@@ -430,7 +425,7 @@ static void col2im(const struct conv_geom *g, tfc_dtype t, const void *col, int6
 
 static void conv2d_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
 	int64_t isz[4];
@@ -493,7 +488,7 @@ cleanup:
 
 static void conv2d_backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
 	int64_t fsz[4];
@@ -588,7 +583,7 @@ static void addv(void *p, tfc_dtype t, int64_t i, double v)
 
 static void depthwise_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 2, s->dtype))
 		return;
 	const tfc_tensor *f = ctx->inputs[1];
@@ -619,7 +614,7 @@ cleanup:
 
 static void depthwise_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
 	int64_t isz[4];
@@ -662,7 +657,7 @@ cleanup:
 
 static void depthwise_backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct conv_state *s = ctx->state;
+	const struct tfc__conv_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
 	int64_t fsz[4];
@@ -696,7 +691,7 @@ cleanup:
 	tfc_tensor_free(dy);
 }
 
-#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = conv_create, .destroy = conv_destroy, \
+#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = tfc__conv_create, .destroy = tfc__conv_destroy, \
 		      .compute = FN }
 const struct tfc_kernel_def tfc__conv_kernels[] = {
 	K("Conv2D", conv2d_compute),

@@ -147,6 +147,17 @@ struct tfc__window {
 bool tfc__window_parse(const tfc_operation *op, bool pool, struct tfc__window *w,
 		       tfc_status *st);
 
+/* A convolution node's state, shared by the CPU kernels (kernels/conv_kernels.c) and
+ * the GPU ones (cuda/conv_gpu.c): T (float or double, else Unimplemented) and the
+ * window attrs. tfc__conv_create returns it (NULL with st set); tfc__conv_destroy
+ * frees it. */
+struct tfc__conv_state {
+	struct tfc__window w;
+	tfc_dtype dtype;
+};
+void *tfc__conv_create(const tfc_operation *op, tfc_status *st);
+void tfc__conv_destroy(void *state);
+
 /* The output size along one spatial dimension of size in, window k (dilated),
  * stride, and the padding before it; false when the window does not fit (out < 0). */
 bool tfc__window_out(const struct tfc__window *w, int dim, int64_t in, int64_t k,
