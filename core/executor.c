@@ -251,6 +251,8 @@ struct tfc__executable *tfc__executable_build(struct tfc_session *s, const tfc_o
 		struct tfc__device_spec ds;
 		tfc__device_parse(s->devices[xn->device], &ds);
 		xn->k = tfc_kernel_lookup(op->type, ds.type);
+		if (!strcmp(op->type, "TensorArrayV3") || !strcmp(op->type, "StackV2"))
+			x->has_step_objects = true;
 		if (!xn->k) {
 			tfc_status_set(st, TFC_UNIMPLEMENTED,
 				       "No OpKernel was registered to support Op '%s' used by {{node %s}} on %s",
@@ -449,6 +451,7 @@ struct step {
 	int64_t deadline_ns;
 	struct tfc__run_trace *trace; /* NULL unless this step is traced */
 	struct tfc__rendezvous *rendezvous; /* owned; NULL unless x has _Send/_Recv */
+	struct tfc__step_resources *step_res; /* owned: TensorArrays, stacks */
 	atomic_bool failed;
 	pthread_mutex_t mu;   /* guards err, and the wait for outstanding == 0 */
 	pthread_cond_t done;  /* signalled when outstanding reaches 0 */
@@ -633,7 +636,7 @@ static void run_node(struct step *sp, int i, push_fn push, void *pctx, int *next
 		return;
 	}
 	nr->ctx = tfc__node_ctx(sp->s, xn, nr->in, nr->inref, nr->out, nr->outref, sp->step_id,
-			       sp->rendezvous, 0, 0, &nr->kst);
+			       sp->rendezvous, sp->step_res, 0, 0, &nr->kst);
 	struct tfc_device *dev = sp->s->device_impls[xn->device];
 	if (ns)
 		ns->op_start_ns = tfc__now_ns();
@@ -811,6 +814,8 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 	sp.deadline_ns = deadline_ns;
 	if (x->has_rendezvous)
 		sp.rendezvous = tfc__rendezvous_new();
+	if (x->has_step_objects)
+		sp.step_res = tfc__step_res_new();
 	if (trace && trace->level > 0) {
 		tfc__trace_begin(x, trace);
 		sp.trace = trace;
@@ -836,6 +841,7 @@ void tfc__executable_run(struct tfc_session *s, struct tfc__executable *x,
 		tfc_tensor_free(sp.slots[i].t);
 	tfc__step_result(x, out_values, &sp.err, st);
 	tfc__rendezvous_free(sp.rendezvous);
+	tfc__step_res_free(sp.step_res);
 	free(sp.slots);
 	free(sp.runs);
 	free(sp.in_buf);

@@ -386,6 +386,7 @@ struct cfstep {
 	int64_t step_id, deadline_ns;
 	struct tfc__run_trace *trace; /* NULL unless traced */
 	struct tfc__rendezvous *rendezvous; /* owned; NULL unless x has _Send/_Recv */
+	struct tfc__step_resources *step_res; /* owned: TensorArrays, stacks */
 	pthread_mutex_t mu; /* guards frames, iterations (slots, counts), the trace's
 			     * extra stats, err, and the wait for outstanding == 0 */
 	pthread_cond_t done; /* signalled when outstanding reaches 0 */
@@ -826,7 +827,7 @@ static void run_one(struct xrun *r, struct rlist *ready)
 	bool ok = false;
 	if (compute) {
 		r->ctx = tfc__node_ctx(cs->s, xn, r->vin, r->inref, r->out, r->outref, cs->step_id,
-				       cs->rendezvous, r->frame->id, r->iter, &r->kst);
+				       cs->rendezvous, cs->step_res, r->frame->id, r->iter, &r->kst);
 		struct tfc_device *dev = cs->s->device_impls[xn->device];
 		if (ns) {
 			ns->all_start_ns = tfc__now_ns();
@@ -977,6 +978,8 @@ void tfc__cf_run(struct tfc_session *s, struct tfc__executable *x, tfc_tensor *c
 	pthread_cond_init(&cs.done, NULL);
 	if (x->has_rendezvous)
 		cs.rendezvous = tfc__rendezvous_new();
+	if (x->has_step_objects)
+		cs.step_res = tfc__step_res_new();
 	if (trace && trace->level > 0) {
 		tfc__trace_begin(x, trace);
 		cs.trace = trace;
@@ -1013,6 +1016,7 @@ void tfc__cf_run(struct tfc_session *s, struct tfc__executable *x, tfc_tensor *c
 	frame_free(&cs, cs.root);
 	tfc__step_result(x, out_values, &cs.err, st);
 	tfc__rendezvous_free(cs.rendezvous);
+	tfc__step_res_free(cs.step_res);
 	pthread_cond_destroy(&cs.done);
 	pthread_mutex_destroy(&cs.mu);
 }

@@ -52,6 +52,7 @@ struct tfc__executable {
 	 * whether it has _Send/_Recv nodes (a step then gets a rendezvous). */
 	struct tfc__pgraph pg;
 	bool has_rendezvous;
+	bool has_step_objects; /* makes TensorArrays or stacks: a step gets a container */
 	/* The scratch of the last traced step, for the next one; NULL before the first
 	 * and while a traced step holds it. Taken and given back by atomic exchange, so
 	 * concurrent traced steps each have their own (no lock). */
@@ -85,12 +86,14 @@ static inline int64_t tfc__now_ns(void)
 }
 
 /* The kernel context of one execution of node xn: its argument arrays, the step's
- * identity, rendezvous and loop position; kst receives the kernel's status. */
+ * identity, rendezvous, per-step objects and loop position; kst receives the
+ * kernel's status. */
 static inline struct tfc_kernel_ctx tfc__node_ctx(const struct tfc_session *s, const struct xnode *xn,
 						  tfc_tensor **in, struct tfc_ref **inref,
 						  tfc_tensor **out, struct tfc_ref **outref,
 						  int64_t step_id, struct tfc__rendezvous *rv,
-						  uint64_t frame_id, int64_t iter, tfc_status *kst)
+						  struct tfc__step_resources *sr, uint64_t frame_id,
+						  int64_t iter, tfc_status *kst)
 {
 	return (struct tfc_kernel_ctx){
 		.op = xn->op,
@@ -105,6 +108,7 @@ static inline struct tfc_kernel_ctx tfc__node_ctx(const struct tfc_session *s, c
 		.step_id = step_id,
 		.intra_op_threads = s->intra_op_threads,
 		.rendezvous = rv,
+		.step_res = sr,
 		.frame_id = frame_id,
 		.iter = iter,
 		.st = kst,

@@ -50,8 +50,34 @@ struct tfc_kernel_ctx {
 	struct tfc__rendezvous *rendezvous;
 	uint64_t frame_id;
 	int64_t iter;
+	/* Objects that live for one step (TensorArrays, stacks): see tfc__step_res_add. */
+	struct tfc__step_resources *step_res;
 	tfc_status *st;             /* set on error; the executor adds the node's name */
 };
+
+/* ---- per-step resources (core/step_resources.c)
+ *
+ * A kernel that makes an object living for the rest of the step (a TensorArray, a
+ * stack) embeds a struct tfc__step_obj first in it and adds it to the step's
+ * container, which owns it from then on and destroys it when the step ends. A
+ * resource handle holds the object's address; tfc__step_res_find only returns an
+ * object that is in this step's container and of the wanted kind, so a handle from
+ * another step (fetched and fed back) is an error, never a dangling pointer. */
+struct tfc__step_obj {
+	uint32_t kind;                 /* a tag of the object's type */
+	struct tfc__step_obj *next;    /* the container's list */
+	void (*destroy)(struct tfc__step_obj *obj);
+};
+struct tfc__step_resources;
+struct tfc__step_resources *tfc__step_res_new(void);
+/* Destroys every object added (NULL is fine). */
+void tfc__step_res_free(struct tfc__step_resources *sr);
+/* Hands obj to the container. */
+void tfc__step_res_add(struct tfc__step_resources *sr, struct tfc__step_obj *obj);
+/* The object whose address handle input k of ctx holds, when it is in the step's
+ * container with this kind; else NULL with InvalidArgument in ctx->st naming `what`. */
+struct tfc__step_obj *tfc__step_res_find(struct tfc_kernel_ctx *ctx, int k, uint32_t kind,
+					 const char *what);
 
 /* Kernel flags. */
 #define TFC_KF_STATEFUL 0x1u /* never cached or folded (random, variables) */

@@ -34,6 +34,7 @@ libtfcbase_la_SOURCES = \
 	core/saved_model.c \
 	core/executor.c \
 	core/executor_cf.c \
+	core/step_resources.c \
 	core/executor_internal.h \
 	core/graph_copy.c \
 	core/graph_opt.c \

@@ -10,6 +10,8 @@ libtfcbase_la_SOURCES += \
 	kernels/broadcast.c \
 	kernels/const_kernels.c \
 	kernels/control_flow.c \
+	kernels/tensor_array.c \
+	kernels/summary_kernels.c \
 	kernels/math_kernels.c \
 	kernels/matmul_kernels.c \
 	kernels/nn_kernels.c \

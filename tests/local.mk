@@ -189,7 +189,12 @@ tests_test_placement_LDADD = libtfccore.la
 # v1 control flow (core/executor_cf.c): conds, while loops, nested loops, fixtures.
 check_PROGRAMS += tests/test_control_flow
 TESTS += tests/test_control_flow
-tests_test_control_flow_LDADD = libtfccore.la
+tests_test_control_flow_LDADD = libtfccore.la -lm
+EXTRA_DIST += tests/tf/gen_lstm_crf_ref.py tests/data/lstm_crf_ner_ref.txt
+# TensorArrayV3 and StackV2 (kernels/tensor_array.c).
+check_PROGRAMS += tests/test_tensor_array
+TESTS += tests/test_tensor_array
+tests_test_tensor_array_LDADD = libtfccore.la
 
 # Building training graphs from C (tfc_train.h): gradients with finite-difference
 # checks, initializers, optimizers, training to a stated result, fixture train ops.

@@ -7,6 +7,8 @@
  * nested_loop, while_loop, loops_and_resource_vars, checked against TensorFlow).
  * Graphs are written as GraphDef text; each runs with 1, 2 and 4 inter-op threads.
  */
+#include <math.h>
+
 #include "test_util.h"
 
 #include "config.pb-c.h"
@@ -395,6 +397,122 @@ static void test_errors(void)
 
 }
 
+/* ---- a training graph with loops: TensorFlow.NET's lstm_crf_ner.meta */
+
+static tfc_tensor *ints(int rank, const int64_t *dims, const int32_t *v)
+{
+	tfc_tensor *t = tfc_tensor_new(TFC_INT32, dims, rank, NULL);
+	memcpy(tfc_tensor_data(t), v, (size_t)tfc_tensor_num_elements(t) * sizeof(int32_t));
+	return t;
+}
+
+/* A bi-LSTM over characters and words (dynamic_rnn while loops), a CRF loss and Adam:
+ * its gradients run back through the loops with TensorArrays and stacks. Variables
+ * start from fed values (tests/tf/gen_lstm_crf_ref.py's formula), so the losses
+ * before and after two Adam steps must be TensorFlow's (tests/data). */
+static void test_lstm_crf(void)
+{
+	const char *rel = "TensorFlow.NET/graph/lstm_crf_ner.meta";
+	char ref_path[4096];
+	snprintf(ref_path, sizeof(ref_path), "%s/tests/data/lstm_crf_ner_ref.txt",
+		 getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	FILE *rf = fopen(ref_path, "r");
+	double want[3] = {0};
+	bool have_ref = rf && fscanf(rf, "%lf %lf %lf", &want[0], &want[1], &want[2]) == 3;
+	if (rf)
+		fclose(rf);
+	if (!fixture_exists(rel) || !have_ref) {
+		skip(2, "no lstm_crf_ner fixture or reference file");
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_buffer_t *mb = tfc_read_file(fixture(rel), st);
+	if (mb)
+		tfc_graph_import_meta_graph(g, mb->data, mb->length, TFC_FORMAT_BINARY, st);
+	tfc_buffer_free(mb);
+	/* Initializers: every variable's Assign; its value fed for the model's own. */
+	tfc_operation *inits[64];
+	tfc_output ifeeds[64];
+	tfc_tensor *ivals[64];
+	int ni = 0, nf = 0, v = 0;
+	size_t pos = 0;
+	tfc_operation *op;
+	while ((op = tfc_graph_next_operation(g, &pos)) && ni < 64) {
+		const char *nm = tfc_operation_name(op);
+		size_t len = strlen(nm);
+		if (strcmp(tfc_operation_type(op), "Assign") || len < 7 || strcmp(nm + len - 7, "/Assign") ||
+		    !strncmp(nm, "train_step/Adam/", 16))
+			continue;
+		tfc_output var = tfc_operation_input(op, 0);
+		if (strcmp(tfc_operation_type(var.oper), "VariableV2"))
+			continue;
+		inits[ni++] = op;
+		int vnum = v++;
+		if (!strncmp(nm, "train_step/", 11))
+			continue;
+		tfc_output init = tfc_operation_input(op, 1);
+		tfc_shape sh = tfc_operation_output_shape(var.oper, 0);
+		tfc_tensor *t = tfc_tensor_new(TFC_FLOAT, sh.dims, sh.rank, st);
+		float *p = tfc_tensor_data(t);
+		for (int64_t i = 0; i < tfc_tensor_num_elements(t); i++)
+			p[i] = (float)(0.1 * sin(0.37 * (double)i + 0.91 * vnum + 0.5));
+		ifeeds[nf] = init;
+		ivals[nf++] = t;
+	}
+	tfc_session *s = session(g, 2, st);
+	tfc_session_run(s, NULL, 0, ifeeds, ivals, nf, NULL, NULL, 0, inits, ni, NULL, st);
+	if (tfc_status_code(st) != TFC_OK)
+		diag("init: %s", tfc_status_message(st));
+	int64_t d2[] = {2, 5}, d1[] = {2}, d3[] = {2, 5, 4};
+	tfc_tensor *vals[7] = {
+		ints(2, d2, (const int32_t[]){1, 2, 3, 4, 5, 6, 7, 8, 0, 0}),
+		ints(1, d1, (const int32_t[]){5, 3}),
+		ints(3, d3, (const int32_t[]){1, 2, 3, 0, 4, 5, 0, 0, 6, 7, 8, 9, 1, 1, 0, 0, 2, 0, 0, 0,
+					      3, 4, 0, 0, 5, 6, 7, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
+		ints(2, d2, (const int32_t[]){3, 2, 4, 2, 1, 2, 3, 1, 0, 0}),
+		ints(2, d2, (const int32_t[]){1, 2, 3, 4, 5, 6, 7, 8, 0, 0}),
+		tfc_tensor_new_scalar_float(1.0f),
+		tfc_tensor_new_scalar_float(0.01f),
+	};
+	static const char *const names[7] = {"word_ids:0", "sequence_lengths:0", "char_ids:0",
+					     "word_lengths:0", "labels:0", "dropout:0", "lr:0"};
+	tfc_output feeds[7];
+	for (int i = 0; i < 7; i++)
+		feeds[i] = tfc_graph_output_by_name(g, names[i]);
+	tfc_output loss = tfc_graph_output_by_name(g, "Mean:0");
+	tfc_operation *train = tfc_graph_operation_by_name(g, "train_step/Adam");
+	double got[3] = {0};
+	bool ran = tfc_status_code(st) == TFC_OK && loss.oper && train;
+	for (int step = 0; step < 3 && ran; step++) {
+		tfc_tensor *out = NULL;
+		tfc_session_run(s, NULL, 0, feeds, vals, 7, &loss, &out, 1, NULL, 0, NULL, st);
+		ran = tfc_status_code(st) == TFC_OK && out;
+		got[step] = ran ? *(const float *)tfc_tensor_data(out) : 0;
+		tfc_tensor_free(out);
+		if (ran && step < 2) {
+			tfc_session_run(s, NULL, 0, feeds, vals, 7, NULL, NULL, 0, &train, 1, NULL, st);
+			ran = tfc_status_code(st) == TFC_OK;
+		}
+	}
+	if (!ran)
+		diag("%s", tfc_status_message(st));
+	ok(ran, "lstm_crf_ner.meta: %d initializers, the loss and two Adam steps run (loops, "
+		"TensorArrays, stacks in the gradients)", ni);
+	bool close = ran;
+	for (int i = 0; i < 3; i++)
+		close = close && fabs(got[i] - want[i]) <= 1e-3 * fabs(want[i]) + 1e-4;
+	ok(close, "lstm_crf_ner losses %.6f, %.6f, %.6f (TensorFlow: %.6f, %.6f, %.6f)", got[0], got[1],
+	   got[2], want[0], want[1], want[2]);
+	for (int i = 0; i < 7; i++)
+		tfc_tensor_free(vals[i]);
+	for (int i = 0; i < nf; i++)
+		tfc_tensor_free(ivals[i]);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 /* ---- fixtures */
 
 static void test_fixtures(void)
@@ -485,7 +603,7 @@ static void test_fixtures(void)
 
 int main(void)
 {
-	plan(51);
+	plan(53);
 	test_cond();
 	test_counting_loop(10, 10);
 	test_counting_loop(1000, 10);
@@ -497,5 +615,6 @@ int main(void)
 	test_two_devices();
 	test_errors();
 	test_fixtures();
+	test_lstm_crf();
 	return exit_status();
 }
