@@ -1,6 +1,6 @@
 /*
  * tensor_array.c: CPU kernels of TensorFlow's per-step containers: TensorArrayV3 and
- * its Write, Read, Gather, Scatter, Size, Close and Grad ops (what tf.while_loop and
+ * its Write, Read, Gather, Scatter, Concat, Split, Size, Close and Grad ops (what tf.while_loop and
  * dynamic_rnn read and write sequences with), and StackV2 with StackPushV2 and
  * StackPopV2 (what while-loop gradients keep forward values in).
  *
@@ -30,6 +30,7 @@ struct tensor_array {
 	tfc_dtype dtype;
 	tfc_shape elem_shape; /* rank -1: unknown */
 	bool dynamic, clear_after_read, aggregate, closed;
+	bool identical;       /* identical_element_shapes: the first write fixes the shape */
 	int64_t size;
 	tfc_tensor **elems;   /* size of them; NULL: not written (or cleared) */
 	bool *cleared;        /* read once with clear_after_read */
@@ -143,7 +144,7 @@ static bool add_into(tfc_tensor *sum, const tfc_tensor *a, const tfc_tensor *b, 
 struct ta_attrs {
 	tfc_dtype dtype;
 	tfc_shape elem;
-	bool dynamic, clear;
+	bool dynamic, clear, identical;
 	char name[128];
 };
 
@@ -161,6 +162,7 @@ static void *ta_create(const tfc_operation *op, tfc_status *st)
 		a->elem = tfc__shape_from_proto(v->shape);
 	a->dynamic = tfc__kernel_attr_bool(op, "dynamic_size", false);
 	a->clear = tfc__kernel_attr_bool(op, "clear_after_read", true);
+	a->identical = tfc__kernel_attr_bool(op, "identical_element_shapes", false);
 	size_t n = 0;
 	tfc_status ast = {0};
 	const char *nm = tfc_operation_get_attr_string(op, "tensor_array_name", &n, &ast);
@@ -190,6 +192,7 @@ static void ta_v3_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	}
 	struct tensor_array *ta = ta_new(ctx, a->name, a->dtype, a->elem, size, a->dynamic, a->clear, false);
+	ta->identical = a->identical;
 	handle_out(ctx, 0, ta);
 	flow_out(ctx, 1);
 }
@@ -295,8 +298,8 @@ static bool ta_write_locked(struct tfc_kernel_ctx *ctx, struct tensor_array *ta,
 			return true;
 		}
 	}
-	/* A value in the shape the array knows from now on (identical shapes). */
-	if (ta->elem_shape.rank < 0 || !fully_defined(&ta->elem_shape))
+	/* With identical_element_shapes, the first value's shape is every element's. */
+	if (ta->identical && !fully_defined(&ta->elem_shape))
 		ta->elem_shape = v->shape;
 	ta->elems[i] = tfc_tensor_ref(v);
 	ta->cleared[i] = false;
@@ -483,6 +486,150 @@ static void ta_scatter_compute(struct tfc_kernel_ctx *ctx)
 		flow_out(ctx, 0);
 }
 
+/* TensorArrayConcatV3(handle, flow_in) -> value (the elements joined along their
+ * first dimension), lengths (int64: each element's first dimension) */
+static void ta_concat_compute(struct tfc_kernel_ctx *ctx)
+{
+	struct tensor_array *ta = ta_of(ctx, 0);
+	if (!ta || !want_dtype(ctx, ta))
+		return;
+	pthread_mutex_lock(&ta->mu);
+	int64_t n = ta->size;
+	tfc_tensor **parts = tfc__calloc((size_t)n + 1, sizeof(*parts));
+	bool ok = ta_open(ctx, ta);
+	int64_t rows = 0;
+	for (int64_t k = 0; ok && k < n; k++) {
+		parts[k] = ta_read_locked(ctx, ta, k);
+		ok = parts[k] != NULL;
+		if (ok && parts[k]->shape.rank < 1) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "Concat saw a scalar shape at index %lld but requires at least "
+					 "vectors.",
+					 (long long)k);
+			ok = false;
+		}
+		if (ok && k > 0) {
+			const tfc_shape *a = &parts[0]->shape, *b = &parts[k]->shape;
+			bool same = a->rank == b->rank;
+			for (int d = 1; same && d < a->rank; d++)
+				same = a->dims[d] == b->dims[d];
+			if (!same) {
+				char b0[128], b1[128];
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+						 "TensorArray has inconsistent shapes.  Index 0 has (excepting "
+						 "dimension 0) shape: %s but index %lld has (excepting dimension "
+						 "0) shape: %s",
+						 tfc__kshape(a, b0, sizeof(b0)), (long long)k,
+						 tfc__kshape(b, b1, sizeof(b1)));
+				ok = false;
+			}
+		}
+		if (ok)
+			rows += parts[k]->shape.dims[0];
+	}
+	pthread_mutex_unlock(&ta->mu);
+	tfc_shape rest = tfc_shape_unknown();
+	if (ok && n > 0) {
+		rest = parts[0]->shape;
+	} else if (ok) {
+		const Tensorflow__AttrValue *v = tfc__op_attr(ctx->op, "element_shape_except0");
+		if (v && v->value_case == TENSORFLOW__ATTR_VALUE__VALUE_SHAPE && v->shape && !v->shape->unknown_rank) {
+			tfc_shape e = tfc__shape_from_proto(v->shape);
+			rest.rank = e.rank + 1;
+			for (int d = 0; d < e.rank; d++)
+				rest.dims[d + 1] = e.dims[d];
+		}
+		bool known = rest.rank >= 1;
+		for (int d = 1; known && d < rest.rank; d++)
+			known = rest.dims[d] >= 0;
+		if (!known) {
+			tfc_kernel_error(ctx, TFC_UNIMPLEMENTED,
+					 "TensorArray has size zero, but element_shape_except0 is not fully "
+					 "defined. Currently only static shapes are supported when "
+					 "concatenating zero-size TensorArrays.");
+			ok = false;
+		}
+	}
+	if (ok) {
+		int64_t dims[TFC_MAX_RANK];
+		dims[0] = rows;
+		for (int d = 1; d < rest.rank; d++)
+			dims[d] = rest.dims[d];
+		tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, ta->dtype, dims, rest.rank);
+		tfc_tensor *lens = tfc_kernel_alloc_output(ctx, 1, TFC_INT64, &n, 1);
+		if (o && lens) {
+			size_t at = 0;
+			for (int64_t k = 0; k < n; k++) {
+				size_t b = tfc_tensor_byte_size(parts[k]);
+				memcpy((char *)tfc_tensor_data(o) + at, tfc_tensor_data(parts[k]), b);
+				at += b;
+				((int64_t *)tfc_tensor_data(lens))[k] = parts[k]->shape.dims[0];
+			}
+		}
+	}
+	for (int64_t k = 0; k < n; k++)
+		tfc_tensor_free(parts[k]);
+	free(parts);
+}
+
+/* TensorArraySplitV3(handle, value, lengths, flow_in) -> flow_out: value cut along its
+ * first dimension into pieces of the given lengths, written at 0, 1, ... */
+static void ta_split_compute(struct tfc_kernel_ctx *ctx)
+{
+	struct tensor_array *ta = ta_of(ctx, 0);
+	const tfc_tensor *val = ctx->inputs[1], *lens = ctx->inputs[2];
+	char b[128];
+	if (!ta)
+		return;
+	if (lens->shape.rank != 1 || lens->dtype != TFC_INT64) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Expected lengths to be a vector, received shape: %s",
+				 tfc__kshape(&lens->shape, b, sizeof(b)));
+		return;
+	}
+	if (val->shape.rank < 1) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Expected value to be at least a vector, but received shape: %s",
+				 tfc__kshape(&val->shape, b, sizeof(b)));
+		return;
+	}
+	int64_t n = lens->n_elems, total = 0;
+	const int64_t *lp = tfc_tensor_data(lens);
+	for (int64_t k = 0; k < n; k++) {
+		if (lp[k] < 0) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Expected lengths to be non-negative");
+			return;
+		}
+		total += lp[k];
+	}
+	if (total != val->shape.dims[0]) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected sum of lengths to be equal to values.shape[0], but sum of lengths "
+				 "is %lld and value's shape is: %s",
+				 (long long)total, tfc__kshape(&val->shape, b, sizeof(b)));
+		return;
+	}
+	size_t row = val->shape.dims[0] ? tfc_tensor_byte_size(val) / (size_t)val->shape.dims[0] : 0;
+	bool ok = true;
+	size_t at = 0;
+	pthread_mutex_lock(&ta->mu);
+	ok = ta_open(ctx, ta);
+	for (int64_t k = 0; ok && k < n; k++) {
+		int64_t dims[TFC_MAX_RANK];
+		memcpy(dims, val->shape.dims, sizeof(int64_t) * (size_t)val->shape.rank);
+		dims[0] = lp[k];
+		tfc_tensor *part = tfc_tensor_new(val->dtype, dims, val->shape.rank, ctx->st);
+		ok = part != NULL;
+		if (ok) {
+			memcpy(tfc_tensor_data(part), (const char *)tfc_tensor_data(val) + at, row * (size_t)lp[k]);
+			at += row * (size_t)lp[k];
+			ok = ta_write_locked(ctx, ta, k, part);
+			tfc_tensor_free(part);
+		}
+	}
+	pthread_mutex_unlock(&ta->mu);
+	if (ok)
+		flow_out(ctx, 0);
+}
+
 /* TensorArraySizeV3(handle, flow_in) -> size (int32) */
 static void ta_size_compute(struct tfc_kernel_ctx *ctx)
 {
@@ -534,6 +681,7 @@ static void ta_grad_compute(struct tfc_kernel_ctx *ctx)
 	if (ok && !g) {
 		char *gname = tfc__asprintf("%s@%s", ta->name, source);
 		g = ta_new(ctx, gname, ta->dtype, ta->elem_shape, ta->size, false, true, true);
+		g->identical = ta->identical;
 		free(gname);
 		struct grad_link *l = tfc__malloc(sizeof(*l));
 		l->source = source;
@@ -664,6 +812,8 @@ const struct tfc_kernel_def tfc__tensor_array_kernels[] = {
 	TA("TensorArrayReadV3", .compute = ta_read_compute),
 	TA("TensorArrayGatherV3", .compute = ta_gather_compute),
 	TA("TensorArrayScatterV3", .compute = ta_scatter_compute),
+	TA("TensorArrayConcatV3", .compute = ta_concat_compute),
+	TA("TensorArraySplitV3", .compute = ta_split_compute),
 	TA("TensorArraySizeV3", .compute = ta_size_compute),
 	TA("TensorArrayCloseV3", .compute = ta_close_compute),
 	TA("TensorArrayGradV3", .compute = ta_grad_compute),

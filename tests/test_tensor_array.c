@@ -143,6 +143,32 @@ static void test_values(void)
 		diag("%s", tfc_status_message(st));
 	tfc_tensor_free(r);
 
+	/* Split a [3, 2] value into lengths 1 and 2, then concatenate it back. */
+	struct gtext sp = {0};
+	const_i32(&sp, "two", 2, NULL);
+	node(&sp, "ta", "TensorArrayV3", "two", F32);
+	node(&sp, "v", "Const", "", attrs);
+	char lattrs[256];
+	snprintf(lattrs, sizeof(lattrs),
+		 "attr { key: \"dtype\" value { type: DT_INT64 } } attr { key: \"value\" value { tensor { "
+		 "dtype: DT_INT64 tensor_shape { dim { size: 2 } } int64_val: 1 int64_val: 2 } } }");
+	node(&sp, "lens", "Const", "", lattrs);
+	node(&sp, "split", "TensorArraySplitV3", "ta,v,lens,ta:1", "attr { key: \"T\" value { type: DT_FLOAT } }");
+	node(&sp, "cat", "TensorArrayConcatV3", "ta,split", F32);
+	tfc_graph *cg = NULL;
+	r = run1(&sp, "cat:0", st, &cg);
+	ok(tfc_status_code(st) == TFC_OK && r && tfc_tensor_shape(r).dims[0] == 3 && fat(r, 0) == 1 &&
+		   fat(r, 5) == 6,
+	   "split [3, 2] as 1 + 2 rows, concat back: %lld rows, [%g .. %g]",
+	   r ? (long long)tfc_tensor_shape(r).dims[0] : -1LL, fat(r, 0), fat(r, 5));
+	tfc_tensor_free(r);
+	tfc_graph_free(cg);
+	node(&sp, "split_bad", "TensorArraySplitV3", "ta,b_vals,lens,ta:1",
+	     "attr { key: \"T\" value { type: DT_FLOAT } }");
+	fconst(&sp, "b_vals", "float_val: 1 float_val: 2", 2);
+	expect_error("a split whose lengths do not add up", &sp, "split_bad:0", TFC_INVALID_ARGUMENT,
+		     "Expected sum of lengths to be equal to values.shape[0]");
+
 	/* Stacks pop in reverse. */
 	struct gtext sk = {0};
 	const_i32(&sk, "max", -1, NULL);
@@ -222,7 +248,7 @@ static void test_errors(void)
 
 int main(void)
 {
-	plan(13);
+	plan(15);
 	test_values();
 	test_errors();
 	return exit_status();
