@@ -258,6 +258,9 @@ ProtobufCMessage *tfc__parse_message(const ProtobufCMessageDescriptor *desc, con
 /* ---- shapes <-> TensorShapeProto */
 
 tfc_shape tfc__shape_from_proto(const Tensorflow__TensorShapeProto *p);
+/* Whether a concrete shape `got` fits a partial shape `want` (unknown rank or -1
+ * dimensions match anything). */
+bool tfc__shape_compatible(const tfc_shape *want, const tfc_shape *got);
 Tensorflow__TensorShapeProto *tfc__shape_to_proto(const tfc_shape *s);
 
 /* ---- tensors <-> TensorProto */

@@ -366,18 +366,6 @@ static char *signature(const tfc_output *feeds, int n_feeds, const tfc_output *f
 	return k;
 }
 
-static bool shapes_compatible(const tfc_shape *want, const tfc_shape *got)
-{
-	if (want->rank < 0)
-		return true;
-	if (want->rank != got->rank)
-		return false;
-	for (int i = 0; i < want->rank; i++)
-		if (want->dims[i] >= 0 && want->dims[i] != got->dims[i])
-			return false;
-	return true;
-}
-
 /* A feed must match the dtype of the tensor it replaces, and the shape of a
  * placeholder it feeds. */
 static bool check_feed(tfc_output f, const tfc_tensor *v, tfc_status *st)
@@ -401,7 +389,7 @@ static bool check_feed(tfc_output f, const tfc_tensor *v, tfc_status *st)
 	if (!strcmp(f.oper->type, "Placeholder") || !strcmp(f.oper->type, "PlaceholderV2") ||
 	    !strcmp(f.oper->type, "PlaceholderWithDefault")) {
 		tfc_shape ws = tfc_operation_output_shape(f.oper, f.index);
-		if (!shapes_compatible(&ws, &got)) {
+		if (!tfc__shape_compatible(&ws, &got)) {
 			tfc_shape_format(&ws, want_s, sizeof(want_s));
 			tfc_status_set(st, TFC_INVALID_ARGUMENT,
 				       "Cannot feed value of shape %s for Tensor '%s:%d', which has "

@@ -46,6 +46,18 @@ int64_t tfc_shape_num_elements(const tfc_shape *s)
 
 bool tfc_shape_is_fully_defined(const tfc_shape *s) { return tfc_shape_num_elements(s) >= 0; }
 
+bool tfc__shape_compatible(const tfc_shape *want, const tfc_shape *got)
+{
+	if (want->rank < 0)
+		return true;
+	if (want->rank != got->rank)
+		return false;
+	for (int i = 0; i < want->rank; i++)
+		if (want->dims[i] >= 0 && want->dims[i] != got->dims[i])
+			return false;
+	return true;
+}
+
 void tfc_shape_format(const tfc_shape *s, char *buf, size_t n)
 {
 	if (!n)

@@ -212,28 +212,6 @@ static bool ta_open(struct tfc_kernel_ctx *ctx, struct tensor_array *ta)
 	return true;
 }
 
-static bool shape_compatible(const tfc_shape *want, const tfc_shape *got)
-{
-	if (want->rank < 0)
-		return true;
-	if (want->rank != got->rank)
-		return false;
-	for (int i = 0; i < want->rank; i++)
-		if (want->dims[i] >= 0 && want->dims[i] != got->dims[i])
-			return false;
-	return true;
-}
-
-static bool fully_defined(const tfc_shape *s)
-{
-	if (s->rank < 0)
-		return false;
-	for (int i = 0; i < s->rank; i++)
-		if (s->dims[i] < 0)
-			return false;
-	return true;
-}
-
 /* Writes v at index i (ta->mu held). */
 static bool ta_write_locked(struct tfc_kernel_ctx *ctx, struct tensor_array *ta, int64_t i, tfc_tensor *v)
 {
@@ -260,7 +238,7 @@ static bool ta_write_locked(struct tfc_kernel_ctx *ctx, struct tensor_array *ta,
 		}
 		ta->size = n;
 	}
-	if (!shape_compatible(&ta->elem_shape, &v->shape)) {
+	if (!tfc__shape_compatible(&ta->elem_shape, &v->shape)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Could not write to TensorArray index %lld because the value shape is %s "
 				 "which is incompatible with the TensorArray's inferred element shape: %s",
@@ -299,7 +277,7 @@ static bool ta_write_locked(struct tfc_kernel_ctx *ctx, struct tensor_array *ta,
 		}
 	}
 	/* With identical_element_shapes, the first value's shape is every element's. */
-	if (ta->identical && !fully_defined(&ta->elem_shape))
+	if (ta->identical && !tfc_shape_is_fully_defined(&ta->elem_shape))
 		ta->elem_shape = v->shape;
 	ta->elems[i] = tfc_tensor_ref(v);
 	ta->cleared[i] = false;
@@ -338,7 +316,7 @@ static tfc_tensor *ta_read_locked(struct tfc_kernel_ctx *ctx, struct tensor_arra
 	}
 	tfc_tensor *v = ta->elems[i];
 	if (!v) {
-		if (!ta->aggregate || !fully_defined(&ta->elem_shape)) {
+		if (!ta->aggregate || !tfc_shape_is_fully_defined(&ta->elem_shape)) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 					 "Could not read from TensorArray index %lld because it has not yet "
 					 "been written to.",
@@ -421,7 +399,7 @@ static void ta_gather_compute(struct tfc_kernel_ctx *ctx)
 		if (v && v->value_case == TENSORFLOW__ATTR_VALUE__VALUE_SHAPE && v->shape &&
 		    !v->shape->unknown_rank)
 			elem = tfc__shape_from_proto(v->shape);
-		if (!fully_defined(&elem)) {
+		if (!tfc_shape_is_fully_defined(&elem)) {
 			char b[128];
 			tfc_kernel_error(ctx, TFC_UNIMPLEMENTED,
 					 "TensorArray has size zero, but element shape %s is not fully defined. "
