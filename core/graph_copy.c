@@ -86,6 +86,11 @@ void tfc__pgraph_init(struct tfc__pgraph *p, tfc_operation *const *ops, int n, c
 	memset(p, 0, sizeof(*p));
 	p->g = tfc_graph_new();
 	p->fed = fed;
+	/* The function library, borrowed like the attrs (functional ops read it). */
+	if (n > 0) {
+		p->g->library = ops[0]->graph->library;
+		p->g->producer = ops[0]->graph->producer;
+	}
 	size_t n_src = n > 0 ? tfc_graph_num_operations(ops[0]->graph) : 0;
 	/* Source op id -> its copy (or stand-in); NULL when not copied. */
 	tfc_operation **copy = tfc__calloc(n_src + 1, sizeof(*copy));
@@ -174,6 +179,7 @@ void tfc__pgraph_free(struct tfc__pgraph *p)
 	for (size_t i = 0; i < p->g->n_ops; i++)
 		free_op(p, p->g->ops[i]);
 	p->g->n_ops = 0; /* every op is freed already */
+	p->g->library = NULL; /* borrowed */
 	tfc_graph_free(p->g);
 	free(p->dev);
 	free(p->flags);

@@ -13,6 +13,7 @@ extern const struct tfc_kernel_def tfc__const_kernels[];
 extern const struct tfc_kernel_def tfc__control_flow_kernels[];
 extern const struct tfc_kernel_def tfc__tensor_array_kernels[];
 extern const struct tfc_kernel_def tfc__summary_kernels[];
+extern const struct tfc_kernel_def tfc__functional_kernels[];
 extern const struct tfc_kernel_def tfc__math_kernels[];
 extern const struct tfc_kernel_def tfc__matmul_kernels[];
 extern const struct tfc_kernel_def tfc__nn_kernels[];

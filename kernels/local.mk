@@ -12,6 +12,7 @@ libtfcbase_la_SOURCES += \
 	kernels/control_flow.c \
 	kernels/tensor_array.c \
 	kernels/summary_kernels.c \
+	kernels/functional.c \
 	kernels/math_kernels.c \
 	kernels/matmul_kernels.c \
 	kernels/nn_kernels.c \

@@ -191,6 +191,10 @@ check_PROGRAMS += tests/test_control_flow
 TESTS += tests/test_control_flow
 tests_test_control_flow_LDADD = libtfccore.la -lm
 EXTRA_DIST += tests/tf/gen_lstm_crf_ref.py tests/data/lstm_crf_ner_ref.txt
+# Functional control flow: If, While, PartitionedCall (kernels/functional.c).
+check_PROGRAMS += tests/test_functional
+TESTS += tests/test_functional
+tests_test_functional_LDADD = libtfccore.la
 # TensorArrayV3 and StackV2 (kernels/tensor_array.c).
 check_PROGRAMS += tests/test_tensor_array
 TESTS += tests/test_tensor_array
