@@ -423,6 +423,20 @@ static void col2im(const struct conv_geom *g, tfc_dtype t, const void *col, int6
 		COL2IM(double);
 }
 
+/* Whether dy (NHWC) has the output shape of g; else InvalidArgument naming the op. */
+static bool dy_ok(struct tfc_kernel_ctx *ctx, const tfc_tensor *dy, const struct conv_geom *g)
+{
+	if (dy->shape.rank == 4 && dy->shape.dims[0] == g->n && dy->shape.dims[1] == g->oh &&
+	    dy->shape.dims[2] == g->ow && dy->shape.dims[3] == g->oc)
+		return true;
+	char b[128];
+	tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+			 "%s: out_backprop has shape %s, expected [%lld,%lld,%lld,%lld] (NHWC)",
+			 ctx->op->type, tfc__kshape(&dy->shape, b, sizeof(b)), (long long)g->n,
+			 (long long)g->oh, (long long)g->ow, (long long)g->oc);
+	return false;
+}
+
 static void conv2d_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 {
 	const struct tfc__conv_state *s = ctx->state;
@@ -447,15 +461,8 @@ static void conv2d_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 	dy = nhwc_input(ctx, s, 2);
 	if (!dy)
 		return;
-	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
-	    dy->shape.dims[3] != g.oc) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "Conv2DBackpropInput: out_backprop has shape %s, expected [%lld,%lld,%lld,%lld] (NHWC)",
-				 tfc__kshape(&dy->shape, b, sizeof(b)), (long long)g.n, (long long)g.oh,
-				 (long long)g.ow, (long long)g.oc);
+	if (!dy_ok(ctx, dy, &g))
 		goto cleanup;
-	}
 	if (!fits_int(&g)) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "Conv2D dimensions too large for BLAS");
 		goto cleanup;
@@ -509,15 +516,8 @@ static void conv2d_backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 	dy = nhwc_input(ctx, s, 2);
 	if (!dy)
 		goto cleanup;
-	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
-	    dy->shape.dims[3] != g.oc) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "Conv2DBackpropFilter: out_backprop has shape %s, expected [%lld,%lld,%lld,%lld] (NHWC)",
-				 tfc__kshape(&dy->shape, b, sizeof(b)), (long long)g.n, (long long)g.oh,
-				 (long long)g.ow, (long long)g.oc);
+	if (!dy_ok(ctx, dy, &g))
 		goto cleanup;
-	}
 	if (!fits_int(&g)) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "Conv2D dimensions too large for BLAS");
 		goto cleanup;
@@ -634,12 +634,8 @@ static void depthwise_backprop_input_compute(struct tfc_kernel_ctx *ctx)
 	dy = nhwc_input(ctx, s, 2);
 	if (!dy)
 		return;
-	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
-	    dy->shape.dims[3] != g.oc) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "DepthwiseConv2dNativeBackpropInput: out_backprop has the wrong shape");
+	if (!dy_ok(ctx, dy, &g))
 		goto cleanup;
-	}
 	int64_t M = f->shape.dims[3];
 	dx = tfc_tensor_new(s->dtype, in_nhwc, 4, ctx->st);
 	if (!dx)
@@ -672,12 +668,13 @@ static void depthwise_backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 	dy = nhwc_input(ctx, s, 2);
 	if (!dy)
 		goto cleanup;
-	if (dy->dtype != s->dtype || dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh ||
-	    dy->shape.dims[2] != g.ow || dy->shape.dims[3] != g.oc) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "DepthwiseConv2dNativeBackpropFilter: out_backprop has the wrong shape");
+	if (dy->dtype != s->dtype) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s: out_backprop must be %s, not %s",
+				 ctx->op->type, tfc_dtype_name(s->dtype), tfc_dtype_name(dy->dtype));
 		goto cleanup;
 	}
+	if (!dy_ok(ctx, dy, &g))
+		goto cleanup;
 	int64_t M = fsz[3];
 	tfc_tensor *df = tfc_kernel_alloc_output(ctx, 0, s->dtype, fsz, 4);
 	if (!df)
