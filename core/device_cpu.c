@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "device_iface.h"
+#include "workq.h"
 
 static void cpu_compute(struct tfc_device *d, const struct tfc_kernel_def *k,
 			struct tfc_kernel_ctx *ctx)
@@ -84,67 +85,27 @@ struct job {
 	struct tfc_kernel_ctx *ctx;
 	tfc_device_done_fn done;
 	void *arg;
-	struct job *next;
 };
 
-struct stream {
-	pthread_mutex_t mu; /* guards head, tail, stop */
-	pthread_cond_t cv;  /* signalled when a job is queued or the stream stops */
-	struct job *head, *tail;
-	bool stop;
-	pthread_t thread;
-};
-
-static void *stream_main(void *p)
+/* On the stream thread: the kernel, then its done callback. */
+static void run_job(void *unused, void *item)
 {
-	struct stream *s = p;
-	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		while (!s->head && !s->stop)
-			pthread_cond_wait(&s->cv, &s->mu);
-		struct job *j = s->head;
-		if (!j) {
-			pthread_mutex_unlock(&s->mu);
-			return NULL;
-		}
-		s->head = j->next;
-		if (!s->head)
-			s->tail = NULL;
-		pthread_mutex_unlock(&s->mu);
-		j->k->compute(j->ctx);
-		j->done(j->arg);
-		free(j);
-	}
+	(void)unused;
+	struct job *j = item;
+	j->k->compute(j->ctx);
+	j->done(j->arg);
+	free(j);
 }
 
 static void async_compute(struct tfc_device *d, const struct tfc_kernel_def *k,
 			  struct tfc_kernel_ctx *ctx, tfc_device_done_fn done, void *arg)
 {
-	struct stream *s = d->impl;
 	struct job *j = tfc__malloc(sizeof(*j));
-	*j = (struct job){k, ctx, done, arg, NULL};
-	pthread_mutex_lock(&s->mu);
-	if (s->tail)
-		s->tail->next = j;
-	else
-		s->head = j;
-	s->tail = j;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	*j = (struct job){k, ctx, done, arg};
+	tfc__workq_push(d->impl, j);
 }
 
-static void async_destroy(struct tfc_device *d)
-{
-	struct stream *s = d->impl;
-	pthread_mutex_lock(&s->mu);
-	s->stop = true;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
-}
+static void async_destroy(struct tfc_device *d) { tfc__workq_free(d->impl); }
 
 static const struct tfc_device_ops cpu_async_ops = {
 	.type = "CPU",
@@ -160,10 +121,12 @@ static const struct tfc_device_ops cpu_async_ops = {
 struct tfc_device *tfc__device_cpu_async_new(const char *name, int index)
 {
 	struct tfc_device *d = device_new(&cpu_async_ops, name, index);
-	struct stream *s = tfc__calloc(1, sizeof(*s));
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	pthread_create(&s->thread, NULL, stream_main, s);
-	d->impl = s;
+	tfc_status st = {0};
+	d->impl = tfc__workq_new(run_job, NULL, &st);
+	if (!d->impl) { /* no thread: a test device that cannot run is no use */
+		free(st.msg);
+		tfc__device_free(d);
+		return NULL;
+	}
 	return d;
 }

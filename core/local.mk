@@ -35,6 +35,8 @@ libtfcbase_la_SOURCES = \
 	core/executor.c \
 	core/executor_cf.c \
 	core/step_resources.c \
+	core/workq.c \
+	core/workq.h \
 	core/executor_internal.h \
 	core/graph_copy.c \
 	core/graph_opt.c \

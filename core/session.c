@@ -281,8 +281,11 @@ tfc_session *tfc_session_new(tfc_graph *g, const tfc_session_options *o, tfc_sta
 
 void tfc__session_use_async_test_device(struct tfc_session *s)
 {
+	struct tfc_device *d = tfc__device_cpu_async_new(s->devices[0], 0);
+	if (!d)
+		return; /* no thread for it: the session keeps its synchronous device */
 	tfc__device_free(s->device_impls[0]);
-	s->device_impls[0] = tfc__device_cpu_async_new(s->devices[0], 0);
+	s->device_impls[0] = d;
 	s->has_async_device = true;
 	if (!s->pool)
 		s->pool = tfc__threadpool_new(2);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "gpu_internal.h"
+#include "workq.h"
 
 bool tfc__cuda_check(cudaError_t e, const char *call, const char *file, int line, tfc_status *st)
 {
@@ -190,43 +191,25 @@ struct job {
 	struct tfc_kernel_ctx *ctx;
 	tfc_device_done_fn done;
 	void *arg;
-	struct job *next;
 };
 
 struct gpu_dev {
 	struct tfc__gpu gpu;
-	pthread_mutex_t mu;   /* guards head, tail, stop */
-	pthread_cond_t cv;    /* signalled when a job is queued or the device stops */
-	struct job *head, *tail;
-	bool stop;
-	pthread_t thread;
-	bool thread_started;
+	struct tfc__workq *stream; /* the stream thread: queued kernels, in order */
 	pthread_mutex_t sync_mu; /* held while a kernel runs synchronously (compute) or
 				  * by the stream thread: one kernel at a time per GPU */
 };
 
-static void *stream_main(void *p)
+/* On the stream thread: one kernel at a time per GPU, then its done callback. */
+static void run_job(void *ctx, void *item)
 {
-	struct gpu_dev *d = p;
-	for (;;) {
-		pthread_mutex_lock(&d->mu);
-		while (!d->head && !d->stop)
-			pthread_cond_wait(&d->cv, &d->mu);
-		struct job *j = d->head;
-		if (!j) {
-			pthread_mutex_unlock(&d->mu);
-			return NULL;
-		}
-		d->head = j->next;
-		if (!d->head)
-			d->tail = NULL;
-		pthread_mutex_unlock(&d->mu);
-		pthread_mutex_lock(&d->sync_mu);
-		run_kernel(&d->gpu, j->k, j->ctx);
-		pthread_mutex_unlock(&d->sync_mu);
-		j->done(j->arg);
-		free(j);
-	}
+	struct gpu_dev *d = ctx;
+	struct job *j = item;
+	pthread_mutex_lock(&d->sync_mu);
+	run_kernel(&d->gpu, j->k, j->ctx);
+	pthread_mutex_unlock(&d->sync_mu);
+	j->done(j->arg);
+	free(j);
 }
 
 static void gpu_compute(struct tfc_device *dev, const struct tfc_kernel_def *k, struct tfc_kernel_ctx *ctx)
@@ -242,15 +225,8 @@ static void gpu_compute_async(struct tfc_device *dev, const struct tfc_kernel_de
 {
 	struct gpu_dev *d = dev->impl;
 	struct job *j = tfc__malloc(sizeof(*j));
-	*j = (struct job){k, ctx, done, arg, NULL};
-	pthread_mutex_lock(&d->mu);
-	if (d->tail)
-		d->tail->next = j;
-	else
-		d->head = j;
-	d->tail = j;
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->mu);
+	*j = (struct job){k, ctx, done, arg};
+	tfc__workq_push(d->stream, j);
 }
 
 static void *gpu_alloc(struct tfc_device *dev, size_t bytes, tfc_status *st)
@@ -299,13 +275,7 @@ static void gpu_sync(struct tfc_device *dev, tfc_status *st)
 
 static void gpu_release(struct gpu_dev *d)
 {
-	if (d->thread_started) {
-		pthread_mutex_lock(&d->mu);
-		d->stop = true;
-		pthread_cond_broadcast(&d->cv);
-		pthread_mutex_unlock(&d->mu);
-		pthread_join(d->thread, NULL);
-	}
+	tfc__workq_free(d->stream); /* runs what is queued, then stops */
 	struct tfc__gpu *g = &d->gpu;
 	cudaSetDevice(g->ordinal);
 	if (g->blas)
@@ -323,8 +293,6 @@ static void gpu_release(struct gpu_dev *d)
 		free(c);
 	}
 	tfc__gpu_alloc_free(g->alloc);
-	pthread_cond_destroy(&d->cv);
-	pthread_mutex_destroy(&d->mu);
 	pthread_mutex_destroy(&d->sync_mu);
 	free(d);
 }
@@ -366,8 +334,6 @@ struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensor
 {
 	struct gpu_dev *d = tfc__calloc(1, sizeof(*d));
 	struct tfc__gpu *g = &d->gpu;
-	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->cv, NULL);
 	pthread_mutex_init(&d->sync_mu, NULL);
 	g->ordinal = index;
 	size_t limit;
@@ -380,11 +346,10 @@ struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensor
 	    !(limit = memory_limit(opts, st)) ||
 	    !(g->alloc = tfc__gpu_alloc_new(limit, opts && opts->allow_growth, st)))
 		goto fail;
-	if (pthread_create(&d->thread, NULL, stream_main, d) != 0) {
-		tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "GPU %d: cannot start its stream thread", index);
+	if (!(d->stream = tfc__workq_new(run_job, d, st))) {
+		tfc__status_prefix(st, "GPU %d: ", index);
 		goto fail;
 	}
-	d->thread_started = true;
 	struct tfc_device *dev = tfc__calloc(1, sizeof(*dev));
 	dev->ops = &gpu_ops;
 	dev->name = tfc__strdup(name);
