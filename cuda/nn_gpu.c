@@ -96,68 +96,17 @@ static void xent_run(struct tfc_kernel_ctx *ctx, const tfc_tensor *f, const tfc_
 
 static void xent_compute(struct tfc_kernel_ctx *ctx)
 {
-	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
-	if (!tfc__kernel_inputs_ok(ctx, 2, t))
+	if (!tfc__xent_args_ok(ctx))
 		return;
 	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
-	char b0[128], b1[128];
-	if (f->shape.rank != 2 || l->shape.rank != 2) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "logits and labels must be either 2-dimensional, or broadcasted to be 2-dimensional");
-		return;
-	}
-	if (f->shape.dims[0] != l->shape.dims[0] || f->shape.dims[1] != l->shape.dims[1]) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "logits and labels must be broadcastable: logits_size=%s labels_size=%s",
-				 tfc__kshape(&f->shape, b0, sizeof(b0)), tfc__kshape(&l->shape, b1, sizeof(b1)));
-		return;
-	}
 	xent_run(ctx, f, l, 0);
 }
 
 static void sparse_xent_compute(struct tfc_kernel_ctx *ctx)
 {
-	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
-	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+	if (!tfc__sparse_xent_args_ok(ctx))
 		return;
 	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
-	char b0[128], b1[128];
-	if (f->dtype != t || (l->dtype != TFC_INT32 && l->dtype != TFC_INT64)) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s expects %s logits and int labels", ctx->op->type,
-				 tfc_dtype_name(t));
-		return;
-	}
-	if (f->shape.rank != 2) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "logits must be 2-D, but got shape %s",
-				 tfc__kshape(&f->shape, b0, sizeof(b0)));
-		return;
-	}
-	if (l->shape.rank != 1) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "labels must be 1-D, but got shape %s",
-				 tfc__kshape(&l->shape, b0, sizeof(b0)));
-		return;
-	}
-	if (l->shape.dims[0] != f->shape.dims[0]) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "logits and labels must have the same first dimension, got logits shape %s and labels shape %s",
-				 tfc__kshape(&f->shape, b0, sizeof(b0)), tfc__kshape(&l->shape, b1, sizeof(b1)));
-		return;
-	}
-	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
-	if (cols == 0 && rows > 0) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Must have at least one class, but got logits shape %s",
-				 tfc__kshape(&f->shape, b0, sizeof(b0)));
-		return;
-	}
-	for (int64_t r = 0; r < rows; r++) {
-		int64_t v = tfc__kint(l, r);
-		if (v < 0 || v >= cols) {
-			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-					 "Received a label value of %lld which is outside the valid range of [0, %lld).",
-					 (long long)v, (long long)cols);
-			return;
-		}
-	}
 	xent_run(ctx, f, l, l->dtype == TFC_INT32 ? 4 : 8);
 }
 

@@ -150,6 +150,13 @@ struct tfc__window {
 bool tfc__window_parse(const tfc_operation *op, bool pool, struct tfc__window *w,
 		       tfc_status *st);
 
+/* The argument checks of SoftmaxCrossEntropyWithLogits and
+ * SparseSoftmaxCrossEntropyWithLogits (the latter's labels in range too), shared by
+ * the CPU kernels (kernels/nn_kernels.c) and the GPU ones (cuda/nn_gpu.c): false with
+ * InvalidArgument in ctx->st, TensorFlow's words. */
+bool tfc__xent_args_ok(struct tfc_kernel_ctx *ctx);
+bool tfc__sparse_xent_args_ok(struct tfc_kernel_ctx *ctx);
+
 /* A convolution node's state, shared by the CPU kernels (kernels/conv_kernels.c) and
  * the GPU ones (cuda/conv_gpu.c): T (float or double, else Unimplemented) and the
  * window attrs. tfc__conv_create returns it (NULL with st set); tfc__conv_destroy

@@ -196,18 +196,18 @@ static void xent_row(const void *f, tfc_dtype t, int64_t r, int64_t cols, const 
 	st_(loss, t, r, l);
 }
 
-static void xent_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__xent_args_ok(struct tfc_kernel_ctx *ctx)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
 	if (!tfc__kernel_inputs_ok(ctx, 2, t))
-		return;
+		return false;
 	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
 	char b0[128], b1[128];
 	if (f->shape.rank != 2 || l->shape.rank != 2) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "logits and labels must be either 2-dimensional, or broadcasted to be "
 				 "2-dimensional");
-		return;
+		return false;
 	}
 	if (f->shape.dims[0] != l->shape.dims[0] || f->shape.dims[1] != l->shape.dims[1]) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
@@ -215,8 +215,17 @@ static void xent_compute(struct tfc_kernel_ctx *ctx)
 				 "labels_size=%s",
 				 tfc__kshape(&f->shape, b0, sizeof(b0)),
 				 tfc__kshape(&l->shape, b1, sizeof(b1)));
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void xent_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__xent_args_ok(ctx))
+		return;
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
+	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
 	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
 	tfc_tensor *loss = tfc_kernel_alloc_output(ctx, 0, t, &rows, 1);
 	tfc_tensor *back = loss ? tfc_kernel_alloc_output(ctx, 1, t, f->shape.dims, 2) : NULL;
@@ -227,27 +236,27 @@ static void xent_compute(struct tfc_kernel_ctx *ctx)
 			 tfc_tensor_data(loss), tfc_tensor_data(back));
 }
 
-static void sparse_xent_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__sparse_xent_args_ok(struct tfc_kernel_ctx *ctx)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
-		return;
+		return false;
 	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
 	char b0[128], b1[128];
 	if (f->dtype != t || (l->dtype != TFC_INT32 && l->dtype != TFC_INT64)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s expects %s logits and int labels",
 				 ctx->op->type, tfc_dtype_name(t));
-		return;
+		return false;
 	}
 	if (f->shape.rank != 2) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "logits must be 2-D, but got shape %s",
 				 tfc__kshape(&f->shape, b0, sizeof(b0)));
-		return;
+		return false;
 	}
 	if (l->shape.rank != 1) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "labels must be 1-D, but got shape %s",
 				 tfc__kshape(&l->shape, b0, sizeof(b0)));
-		return;
+		return false;
 	}
 	if (l->shape.dims[0] != f->shape.dims[0]) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
@@ -255,14 +264,14 @@ static void sparse_xent_compute(struct tfc_kernel_ctx *ctx)
 				 "shape %s and labels shape %s",
 				 tfc__kshape(&f->shape, b0, sizeof(b0)),
 				 tfc__kshape(&l->shape, b1, sizeof(b1)));
-		return;
+		return false;
 	}
 	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
 	if (cols == 0 && rows > 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Must have at least one class, but got logits shape %s",
 				 tfc__kshape(&f->shape, b0, sizeof(b0)));
-		return;
+		return false;
 	}
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t v = tfc__kint(l, r);
@@ -271,9 +280,19 @@ static void sparse_xent_compute(struct tfc_kernel_ctx *ctx)
 					 "Received a label value of %lld which is outside the valid "
 					 "range of [0, %lld).",
 					 (long long)v, (long long)cols);
-			return;
+			return false;
 		}
 	}
+	return true;
+}
+
+static void sparse_xent_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__sparse_xent_args_ok(ctx))
+		return;
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
+	const tfc_tensor *f = ctx->inputs[0], *l = ctx->inputs[1];
+	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
 	tfc_tensor *loss = tfc_kernel_alloc_output(ctx, 0, t, &rows, 1);
 	tfc_tensor *back = loss ? tfc_kernel_alloc_output(ctx, 1, t, f->shape.dims, 2) : NULL;
 	if (!back)
