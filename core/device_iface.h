@@ -36,6 +36,11 @@ struct tfc_device_ops {
 			       tfc_status *st, tfc_device_done_fn done, void *arg);
 	void (*copy_to_host)(struct tfc_device *d, const void *dev, void *host, size_t n,
 			     tfc_status *st, tfc_device_done_fn done, void *arg);
+	/* (optional) Whether kernel k, run on this device, takes inputs that live in the
+	 * device's memory (tfc__tensor_new_on_device) as they are. NULL, or false: the
+	 * executor hands k host copies of them (core/device_memory.c); inputs named by
+	 * k->host_inputs always get host copies. */
+	bool (*takes_resident)(struct tfc_device *d, const struct tfc_kernel_def *k);
 	/* (optional) Waits until everything queued on the device has finished. */
 	void (*sync)(struct tfc_device *d, tfc_status *st);
 	/* Frees the device's state. */
@@ -47,6 +52,9 @@ struct tfc_device {
 	char *name;  /* "/job:localhost/replica:0/task:0/device:CPU:0" (owned) */
 	int index;   /* N of device:TYPE:N */
 	void *impl;  /* the device's own state */
+	/* The allocator that holds tensors in its memory, as step stats name it
+	 * ("GPU_0_bfc"; owned), or NULL for a device without memory of its own. */
+	char *alloc_name;
 };
 
 /* A CPU device named `name` (copied). Freed with tfc__device_free. */
@@ -54,6 +62,27 @@ struct tfc_device *tfc__device_cpu_new(const char *name, int index);
 /* For tests of the executor's asynchronous path: a CPU device whose kernels run on a
  * worker thread of its own and finish through done callbacks, like a GPU stream. */
 struct tfc_device *tfc__device_cpu_async_new(const char *name, int index);
+/* For tests of device-resident tensors: the asynchronous test device with memory of
+ * its own. Its outputs of numeric dtypes live in that memory, stored scrambled (every
+ * byte XOR 0xA5), so a host read that skipped the copy back gives wrong numbers;
+ * its kernels (the CPU ones) see plain host copies of their inputs. Every copy
+ * between host and device is counted. */
+struct tfc_device *tfc__device_cpu_memory_new(const char *name, int index);
+/* The copies a memory test device has made: to the host, and to the device. */
+void tfc__device_cpu_memory_counts(struct tfc_device *d, int64_t *to_host, int64_t *to_device);
 void tfc__device_free(struct tfc_device *d);
+
+/* ---- device-resident tensors (core/device_memory.c) */
+
+/* A host tensor with t's contents: t itself (a new reference) when t is in host
+ * memory, else a copy made through its device's copy_to_host, waited for. NULL with
+ * st set when the copy fails. */
+tfc_tensor *tfc__tensor_to_host(tfc_tensor *t, tfc_status *st);
+/* Before kernel k runs on dev: each of the n inputs in[] that lives in some device's
+ * memory and that k cannot take there (another device's, a host_inputs one, or dev
+ * does not take it: takes_resident) is replaced by a host copy (the old reference
+ * freed). False with st set, naming the input, when a copy fails. */
+bool tfc__device_prepare_inputs(struct tfc_device *dev, const struct tfc_kernel_def *k, tfc_tensor **in, int n,
+				tfc_status *st);
 
 #endif /* TFC_DEVICE_IFACE_H */

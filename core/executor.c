@@ -545,6 +545,7 @@ static void finish_node(struct nrun *nr, bool computed, push_fn push, void *pctx
 			ns->outs[o].dtype = xn->op->outs[o].dtype;
 			ns->outs[o].shape = t ? tfc_tensor_shape(t) : tfc_shape_unknown();
 			ns->outs[o].bytes = t ? (int64_t)tfc_tensor_byte_size(t) : 0;
+			ns->outs[o].allocator = t && tfc__tensor_device(t) ? tfc__tensor_device(t)->alloc_name : NULL;
 		}
 	}
 	if (ok) {
@@ -556,11 +557,16 @@ static void finish_node(struct nrun *nr, bool computed, push_fn push, void *pctx
 			}
 			for (int f = xn->fetch_first[o]; f < xn->fetch_first[o + 1]; f++) {
 				struct slot tmp = {nr->out[o], nr->outref[o]};
-				tfc_tensor *v = tfc__slot_value(&tmp);
-				if (!v)
+				tfc_tensor *v = tfc__fetch_value(&tmp, &nr->kst);
+				if (!v && nr->kst.code != TFC_OK)
+					step_fail(sp, nr->kst.code, "fetching %s:%d: %s", xn->op->name, o,
+						  nr->kst.msg);
+				else if (!v)
 					step_fail(sp, TFC_FAILED_PRECONDITION,
 						  "Attempting to use uninitialized value %s",
 						  nr->outref[o] ? nr->outref[o]->name : "?");
+				free(nr->kst.msg);
+				nr->kst.msg = NULL;
 				tfc_tensor_free(sp->out_values[xn->fetch_of[f]]);
 				sp->out_values[xn->fetch_of[f]] = v;
 			}
@@ -631,13 +637,19 @@ static void run_node(struct step *sp, int i, push_fn push, void *pctx, int *next
 		tfc_tensor_free(sl->t);
 		sl->t = NULL;
 	}
+	struct tfc_device *dev = sp->s->device_impls[xn->device];
+	if (compute && !tfc__device_prepare_inputs(dev, xn->k, nr->in, xn->n_in, &nr->kst)) {
+		step_fail(sp, nr->kst.code, "%s\n\t [[{{node %s}}]]", nr->kst.msg, xn->op->name);
+		free(nr->kst.msg);
+		nr->kst.msg = NULL;
+		compute = false;
+	}
 	if (!compute) {
 		finish_node(nr, false, push, pctx, next);
 		return;
 	}
 	nr->ctx = tfc__node_ctx(sp->s, xn, nr->in, nr->inref, nr->out, nr->outref, sp->step_id,
 			       sp->rendezvous, sp->step_res, 0, 0, &nr->kst);
-	struct tfc_device *dev = sp->s->device_impls[xn->device];
 	if (ns)
 		ns->op_start_ns = tfc__now_ns();
 	if (dev->ops->compute_async) {

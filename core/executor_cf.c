@@ -549,9 +549,13 @@ static void fill_fetches(struct cfstep *cs, int v, const struct slot *outs)
 		for (int fi = xn->fetch_first[o]; fi < xn->fetch_first[o + 1]; fi++) {
 			int which = xn->fetch_of[fi];
 			const struct slot *sl = outs ? &outs[o] : NULL;
-			tfc_tensor *val = sl ? tfc__slot_value(sl) : NULL;
+			tfc_status fst = {0};
+			tfc_tensor *val = sl ? tfc__fetch_value(sl, &fst) : NULL;
 			if (!val && cs->err.code == TFC_OK) {
-				if (present(sl))
+				if (fst.code != TFC_OK)
+					tfc_status_set(&cs->err, fst.code, "fetching %s:%d: %s", xn->op->name, o,
+						       fst.msg);
+				else if (present(sl))
 					tfc_status_set(&cs->err, TFC_FAILED_PRECONDITION,
 						       "Attempting to use uninitialized value %s", sl->ref->name);
 				else /* a dead tensor: TensorFlow's text */
@@ -559,6 +563,7 @@ static void fill_fetches(struct cfstep *cs, int v, const struct slot *outs)
 						       "Retval[%d] does not have value", which);
 				atomic_store(&cs->failed, true);
 			}
+			free(fst.msg);
 			tfc_tensor_free(cs->out_values[which]);
 			cs->out_values[which] = val;
 		}
@@ -825,10 +830,16 @@ static void run_one(struct xrun *r, struct rlist *ready)
 	}
 	struct tfc__node_stat *ns = cs->trace ? &r->stat : NULL;
 	bool ok = false;
+	struct tfc_device *dev = cs->s->device_impls[xn->device];
+	if (compute && !tfc__device_prepare_inputs(dev, xn->k, r->vin, xn->n_in, &r->kst)) {
+		cf_fail(cs, r->kst.code, "%s\n\t [[{{node %s}}]]", r->kst.msg, xn->op->name);
+		free(r->kst.msg);
+		r->kst = (tfc_status){0};
+		compute = false;
+	}
 	if (compute) {
 		r->ctx = tfc__node_ctx(cs->s, xn, r->vin, r->inref, r->out, r->outref, cs->step_id,
 				       cs->rendezvous, cs->step_res, r->frame->id, r->iter, &r->kst);
-		struct tfc_device *dev = cs->s->device_impls[xn->device];
 		if (ns) {
 			ns->all_start_ns = tfc__now_ns();
 			ns->thread_id = tfc__exec_thread_id();
@@ -873,6 +884,7 @@ static void run_one(struct xrun *r, struct rlist *ready)
 			ostat[o].dtype = xn->op->outs[o].dtype;
 			ostat[o].shape = t ? tfc_tensor_shape(t) : tfc_shape_unknown();
 			ostat[o].bytes = t ? (int64_t)tfc_tensor_byte_size(t) : 0;
+			ostat[o].allocator = t && tfc__tensor_device(t) ? tfc__tensor_device(t)->alloc_name : NULL;
 		}
 		ns->all_end_ns = tfc__now_ns();
 	}

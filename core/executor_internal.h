@@ -78,6 +78,20 @@ static inline tfc_tensor *tfc__slot_value(const struct slot *sl)
 	return v;
 }
 
+/* The value behind a slot for a fetch: as tfc__slot_value, in host memory (a copy
+ * when a device kernel left it in its memory). NULL with st set when that copy
+ * fails; NULL with st OK for an uninitialized variable. */
+static inline tfc_tensor *tfc__fetch_value(const struct slot *sl, tfc_status *st)
+{
+	tfc_tensor *v = tfc__slot_value(sl);
+	st->code = TFC_OK;
+	if (!v || !tfc__tensor_device(v))
+		return v;
+	tfc_tensor *h = tfc__tensor_to_host(v, st);
+	tfc_tensor_free(v);
+	return h;
+}
+
 static inline int64_t tfc__now_ns(void)
 {
 	struct timespec ts;

@@ -95,12 +95,19 @@ void tfc__strmap_remove(struct tfc__strmap *m, const char *key);
 
 /* ---- tensors */
 
+struct tfc_device;
+
 struct tfc__buffer {
 	atomic_int refs;
-	void *data;   /* 64-byte aligned */
+	void *data;   /* 64-byte aligned host memory, or device memory (below) */
 	size_t size;
 	tfc_dtype dtype; /* for string buffers: free the elements too */
 	int64_t n;       /* elements (string buffers) */
+	/* NULL: data is host memory. Otherwise the device whose memory data is (a GPU's,
+	 * say): the host must not touch it; it goes back through dev's dealloc. Only
+	 * kernels of that device make such buffers, and the executor copies them to the
+	 * host before anything else sees them (core/device.c). */
+	struct tfc_device *dev;
 };
 
 struct tfc_tensor {
@@ -110,6 +117,14 @@ struct tfc_tensor {
 	int64_t n_elems;
 	struct tfc__buffer *buf;
 };
+
+/* A tensor in the memory of device d (borrowed; it must outlive the tensor), of a
+ * numeric dtype, contents undefined; NULL with st set (ResourceExhausted) when the
+ * device has no room. Freed with tfc_tensor_free, which gives the memory back. */
+tfc_tensor *tfc__tensor_new_on_device(struct tfc_device *d, tfc_dtype dt, const int64_t *dims, int rank,
+				      tfc_status *st);
+/* The device whose memory holds t's data, or NULL for host memory. */
+static inline struct tfc_device *tfc__tensor_device(const tfc_tensor *t) { return t->buf->dev; }
 
 /* ---- op definitions (parsed from the registry's records) */
 

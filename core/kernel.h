@@ -81,10 +81,14 @@ struct tfc__step_obj *tfc__step_res_find(struct tfc_kernel_ctx *ctx, int k, uint
 
 /* Kernel flags. */
 #define TFC_KF_STATEFUL 0x1u /* never cached or folded (random, variables) */
+/* Takes inputs that live in its device's memory and may make outputs there (GPU
+ * kernels; see takes_resident in core/device_iface.h). */
+#define TFC_KF_DEVICE_MEMORY 0x2u
 
 struct tfc_kernel_def {
 	const char *op;     /* op type */
-	const char *device; /* "CPU" (GPU kernels live in cuda/) */
+	const char *device; /* "CPU", "GPU" (GPU kernels live in cuda/, but for the few that
+			     * need no CUDA: _Send, _Recv, Const, Identity, NoOp) */
 	/* (optional) Checks the node's attrs and dtypes, returns per-node state (NULL is
 	 * fine). An error here (e.g. an unsupported dtype: Unimplemented) fails the run
 	 * before anything executes. */
@@ -96,6 +100,10 @@ struct tfc_kernel_def {
 	 * puts a node only on devices whose kernel says yes. NULL: every node. GPU kernels
 	 * use it, so an int32 Add stays on the CPU. */
 	bool (*supports)(const tfc_operation *op);
+	/* Bit k set: input k is read on the host (shapes, axes, sizes), TensorFlow's
+	 * HostMemory: the executor hands the kernel a host copy even when its device
+	 * takes device-resident inputs (core/device_iface.h). Inputs past 31 never are. */
+	uint32_t host_inputs;
 };
 
 /* The kernel of op type `op` on `device`, or NULL. (GPU kernels are in cuda/, and

@@ -44,6 +44,7 @@ libtfcbase_la_SOURCES = \
 	core/rendezvous.c \
 	core/threadpool.c \
 	core/device_cpu.c \
+	core/device_memory.c \
 	core/step_stats.c \
 	core/ops/array_ops.c \
 	core/ops/control_flow_ops.c \

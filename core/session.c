@@ -279,9 +279,10 @@ tfc_session *tfc_session_new(tfc_graph *g, const tfc_session_options *o, tfc_sta
 	return s;
 }
 
-void tfc__session_use_async_test_device(struct tfc_session *s)
+void tfc__session_use_async_test_device(struct tfc_session *s, bool own_memory)
 {
-	struct tfc_device *d = tfc__device_cpu_async_new(s->devices[0], 0);
+	struct tfc_device *d = own_memory ? tfc__device_cpu_memory_new(s->devices[0], 0)
+					  : tfc__device_cpu_async_new(s->devices[0], 0);
 	if (!d)
 		return; /* no thread for it: the session keeps its synchronous device */
 	tfc__device_free(s->device_impls[0]);

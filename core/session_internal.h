@@ -48,8 +48,9 @@ struct tfc_session {
 
 /* Tests of the executor's asynchronous path: device 0 becomes a CPU device that runs
  * kernels on a thread of its own and finishes them through callbacks, like a GPU
- * stream. Call before the first run. */
-void tfc__session_use_async_test_device(struct tfc_session *s);
+ * stream; with own_memory, its outputs also live in memory of its own, like a GPU's
+ * (tfc__device_cpu_memory_new). Call before the first run. */
+void tfc__session_use_async_test_device(struct tfc_session *s, bool own_memory);
 
 /* Places nodes ops[0..n) on the session's devices (core/placer.c): dev[i] gets an
  * index into s->devices. False with st set (InvalidArgument naming the node) when a
@@ -69,6 +70,7 @@ struct tfc__out_stat {
 	tfc_dtype dtype;
 	tfc_shape shape;
 	int64_t bytes;
+	const char *allocator; /* the device allocator holding it (borrowed), NULL: "cpu" */
 };
 struct tfc__node_stat {
 	int64_t sched_ns, all_start_ns, op_start_ns, op_end_ns, all_end_ns;

@@ -81,7 +81,7 @@ static Tensorflow__TensorDescription *tensor_desc(struct tfc__arena *a, const st
 	tensorflow__allocation_description__init(d->allocation_description);
 	d->allocation_description->requested_bytes = o->bytes;
 	d->allocation_description->allocated_bytes = o->bytes;
-	d->allocation_description->allocator_name = cpu_name;
+	d->allocation_description->allocator_name = o->allocator ? (char *)o->allocator : cpu_name;
 	return d;
 }
 
@@ -141,7 +141,12 @@ static Tensorflow__NodeExecStats *node_stats(struct tfc__arena *a, const tfc_ope
 		n->memory = tfc__arena_calloc(a, 2, sizeof(*n->memory));
 		Tensorflow__AllocatorMemoryUsed *m = tfc__arena_alloc(a, sizeof(*m));
 		tensorflow__allocator_memory_used__init(m);
+		/* One entry: the allocator of the node's first output held by a device,
+		 * else the host's. */
 		m->allocator_name = cpu_name;
+		for (int o = op->n_outputs - 1; o >= 0; o--)
+			if (ns->outs[o].allocator)
+				m->allocator_name = (char *)ns->outs[o].allocator;
 		m->total_bytes = total;
 		m->peak_bytes = total;
 		m->live_bytes = total;

@@ -1,7 +1,9 @@
 /*
  * tensor.c: dense tensors with reference-counted, 64-byte aligned buffers, and
- * string tensors (an array of tfc_tstring, each owning its bytes).
+ * string tensors (an array of tfc_tstring, each owning its bytes), and tensors whose
+ * data lives in a device's memory (tfc__tensor_new_on_device).
  */
+#include "device_iface.h"
 #include "internal.h"
 
 #define TFC_ALIGN 64
@@ -18,6 +20,7 @@ static struct tfc__buffer *buffer_new(tfc_dtype dt, int64_t n, size_t bytes)
 	b->size = bytes;
 	b->dtype = dt;
 	b->n = n;
+	b->dev = NULL;
 	return b;
 }
 
@@ -30,7 +33,10 @@ static void buffer_unref(struct tfc__buffer *b)
 		for (int64_t i = 0; i < b->n; i++)
 			free(s[i].ptr);
 	}
-	free(b->data);
+	if (b->dev)
+		b->dev->ops->dealloc(b->dev, b->data);
+	else
+		free(b->data);
 	free(b);
 }
 
@@ -73,6 +79,53 @@ tfc_tensor *tfc_tensor_new(tfc_dtype dt, const int64_t *dims, int rank, tfc_stat
 	t->shape = tfc_shape_make(rank, dims);
 	t->n_elems = n;
 	t->buf = buffer_new(dt, n, (size_t)n * esz);
+	tfc_status_set(st, TFC_OK, NULL);
+	return t;
+}
+
+tfc_tensor *tfc__tensor_new_on_device(struct tfc_device *d, tfc_dtype dt, const int64_t *dims, int rank,
+				      tfc_status *st)
+{
+	dt = tfc_dtype_base(dt);
+	size_t esz = tfc_dtype_size(dt);
+	if (!esz || dt == TFC_STRING || dt == TFC_RESOURCE || dt == TFC_VARIANT) {
+		tfc_status_set(st, TFC_INVALID_ARGUMENT, "A %s tensor cannot live in %s memory",
+			       tfc_dtype_name(dt), d->ops->type);
+		return NULL;
+	}
+	if (rank < 0 || rank > TFC_MAX_RANK) {
+		tfc_status_set(st, TFC_INVALID_ARGUMENT, "Tensor rank %d is outside [0, %d]", rank,
+			       TFC_MAX_RANK);
+		return NULL;
+	}
+	int64_t n = 1;
+	for (int i = 0; i < rank; i++) {
+		if (dims[i] < 0 || (dims[i] && n > (INT64_MAX / 64) / dims[i])) {
+			tfc_status_set(st, dims[i] < 0 ? TFC_INVALID_ARGUMENT : TFC_RESOURCE_EXHAUSTED,
+				       "Dimension %d of a tensor has a bad size %lld", i, (long long)dims[i]);
+			return NULL;
+		}
+		n *= dims[i];
+	}
+	/* Empty tensors get a block too, so every device tensor has an address to give
+	 * back. */
+	size_t bytes = (size_t)n * esz;
+	void *p = d->ops->alloc(d, bytes ? bytes : 1, st);
+	if (!p)
+		return NULL;
+	struct tfc__buffer *b = tfc__malloc(sizeof(*b));
+	atomic_init(&b->refs, 1);
+	b->data = p;
+	b->size = bytes;
+	b->dtype = dt;
+	b->n = n;
+	b->dev = d;
+	tfc_tensor *t = tfc__malloc(sizeof(*t));
+	atomic_init(&t->refs, 1);
+	t->dtype = dt;
+	t->shape = tfc_shape_make(rank, dims);
+	t->n_elems = n;
+	t->buf = b;
 	tfc_status_set(st, TFC_OK, NULL);
 	return t;
 }

@@ -436,28 +436,27 @@ static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 	if (!geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], f->shape.dims, &g))
 		return;
 	format_dims(s, g.n, g.oc, g.out[0], g.out[1], od);
-	tfc_tensor *y = tfc_kernel_alloc_output(ctx, 0, s->dtype, od, 4);
-	if (!y || y->n_elems == 0 || x->n_elems == 0 || f->n_elems == 0)
-		return; /* nothing, or an empty sum: zeros */
+	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, s->dtype, od, 4);
+	if (!y || y->n_elems == 0)
+		return;
+	if (x->n_elems == 0 || f->n_elems == 0) { /* an empty sum: zeros */
+		tfc__gpu_zero(ctx, y);
+		return;
+	}
 	int dt = s->dtype == TFC_DOUBLE;
 	size_t esz = tfc_dtype_size(s->dtype);
 	void *dx = tfc__gpu_upload(ctx, x);
 	void *df = dx ? tfc__gpu_upload(ctx, f) : NULL;
 	void *px = df ? padded_input(ctx, s, &g, dx) : NULL;
 	void *pw = px ? oihw_filter(ctx, s, &g, df) : NULL;
-	void *py = pw ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(y)) : NULL;
-	if (!py || !run_conv(ctx, CONV_FWD, &g, s->dtype, px, pw, py))
+	/* NCHW: cuDNN writes y itself; NHWC: a packed NCHW result, then y's layout */
+	void *py = !pw ? NULL : s->w.nchw ? tfc_tensor_data(y) : tfc__gpu_scratch(ctx, (size_t)y->n_elems * esz);
+	if (!py || !run_conv(ctx, CONV_FWD, &g, s->dtype, px, pw, py) || s->w.nchw)
 		return;
-	if (s->w.nchw) {
-		tfc__gpu_download(ctx, py, y);
-		return;
-	}
-	void *out = tfc__gpu_scratch(ctx, (size_t)y->n_elems * esz);
 	int64_t dims[4] = {g.n, g.oc, g.out[0], g.out[1]}, is[4], os[4];
 	strides_of(true, g.oc, g.out[0], g.out[1], is);
 	strides_of(false, g.oc, g.out[0], g.out[1], os);
-	if (out && copy4(ctx, dt, py, out, dims, is, os, g.out[0], g.out[1], 0, 0))
-		tfc__gpu_download(ctx, out, y);
+	copy4(ctx, dt, py, tfc_tensor_data(y), dims, is, os, g.out[0], g.out[1], 0, 0);
 }
 
 /* input_sizes / filter_sizes (input k, host memory) into v; false with ctx->st. */
@@ -515,29 +514,31 @@ static void backprop_input_compute(struct tfc_kernel_ctx *ctx)
 	xd[3] = s->w.nchw ? isz[3] : isz[2];
 	if (!geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], f->shape.dims, &g) || !dy_ok(ctx, s, &g))
 		return;
-	tfc_tensor *dx = tfc_kernel_alloc_output(ctx, 0, s->dtype, isz, 4);
-	if (!dx || dx->n_elems == 0 || dy->n_elems == 0 || f->n_elems == 0)
+	tfc_tensor *dx = tfc__gpu_alloc_output(ctx, 0, s->dtype, isz, 4);
+	if (!dx || dx->n_elems == 0)
 		return;
+	if (dy->n_elems == 0 || f->n_elems == 0) {
+		tfc__gpu_zero(ctx, dx);
+		return;
+	}
 	int dt = s->dtype == TFC_DOUBLE;
 	size_t esz = tfc_dtype_size(s->dtype);
 	void *df = tfc__gpu_upload(ctx, f);
 	void *ddy = df ? tfc__gpu_upload(ctx, dy) : NULL;
 	void *pw = ddy ? oihw_filter(ctx, s, &g, df) : NULL;
 	void *pdy = pw ? nchw_of_output(ctx, s, &g, ddy) : NULL;
-	void *pdx = pdy ? tfc__gpu_scratch(ctx, (size_t)(g.n * g.c * g.padded[0] * g.padded[1]) * esz) : NULL;
-	if (!pdx || !run_conv(ctx, CONV_BWD_DATA, &g, s->dtype, pdx, pw, pdy))
+	/* NCHW without extra rows or columns: cuDNN writes dx itself */
+	bool direct = s->w.nchw && g.padded[0] == g.in[0] && g.padded[1] == g.in[1];
+	void *pdx = !pdy ? NULL
+		    : direct ? tfc_tensor_data(dx)
+			     : tfc__gpu_scratch(ctx, (size_t)(g.n * g.c * g.padded[0] * g.padded[1]) * esz);
+	if (!pdx || !run_conv(ctx, CONV_BWD_DATA, &g, s->dtype, pdx, pw, pdy) || direct)
 		return;
-	if (s->w.nchw && g.padded[0] == g.in[0] && g.padded[1] == g.in[1]) {
-		tfc__gpu_download(ctx, pdx, dx);
-		return;
-	}
 	/* crop the extra rows and columns, back to data_format */
-	void *out = tfc__gpu_scratch(ctx, (size_t)dx->n_elems * esz);
 	int64_t dims[4] = {g.n, g.c, g.in[0], g.in[1]}, is[4], os[4];
 	strides_of(true, g.c, g.padded[0], g.padded[1], is);
 	strides_of(s->w.nchw, g.c, g.in[0], g.in[1], os);
-	if (out && copy4(ctx, dt, pdx, out, dims, is, os, g.padded[0], g.padded[1], g.extra[0], g.extra[1]))
-		tfc__gpu_download(ctx, out, dx);
+	copy4(ctx, dt, pdx, tfc_tensor_data(dx), dims, is, os, g.padded[0], g.padded[1], g.extra[0], g.extra[1]);
 }
 
 static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
@@ -558,9 +559,13 @@ static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 	if (!nchw_dims(ctx, s, x, "input", xd) || !geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], fsz, &g) ||
 	    !dy_ok(ctx, s, &g))
 		return;
-	tfc_tensor *dw = tfc_kernel_alloc_output(ctx, 0, s->dtype, fsz, 4);
-	if (!dw || dw->n_elems == 0 || dy->n_elems == 0 || x->n_elems == 0)
+	tfc_tensor *dw = tfc__gpu_alloc_output(ctx, 0, s->dtype, fsz, 4);
+	if (!dw || dw->n_elems == 0)
 		return;
+	if (dy->n_elems == 0 || x->n_elems == 0) {
+		tfc__gpu_zero(ctx, dw);
+		return;
+	}
 	int dt = s->dtype == TFC_DOUBLE;
 	size_t esz = tfc_dtype_size(s->dtype);
 	void *dx = tfc__gpu_upload(ctx, x);
@@ -571,19 +576,18 @@ static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 	if (!pdw || !run_conv(ctx, CONV_BWD_FILTER, &g, s->dtype, px, pdw, pdy))
 		return;
 	/* OIHW back to HWIO */
-	void *out = tfc__gpu_scratch(ctx, (size_t)dw->n_elems * esz);
 	int64_t dims[4] = {g.oc, g.c, g.k[0], g.k[1]}, is[4], os[4];
 	strides_of(true, g.c, g.k[0], g.k[1], is);
 	hwio_strides(&g, os);
-	if (out && copy4(ctx, dt, pdw, out, dims, is, os, g.k[0], g.k[1], 0, 0))
-		tfc__gpu_download(ctx, out, dw);
+	copy4(ctx, dt, pdw, tfc_tensor_data(dw), dims, is, os, g.k[0], g.k[1], 0, 0);
 }
 
-#define K(NAME, FN) {.op = NAME, .device = "GPU", .create = tfc__conv_create, .destroy = tfc__conv_destroy, .compute = FN, \
-		     .supports = supports}
+/* HOST: the inputs read on the host (input_sizes, filter_sizes). */
+#define K(NAME, FN, HOST) {.op = NAME, .device = "GPU", .create = tfc__conv_create, .destroy = tfc__conv_destroy, \
+			   .compute = FN, .supports = supports, .flags = TFC_KF_DEVICE_MEMORY, .host_inputs = HOST}
 const struct tfc_kernel_def tfc__gpu_conv_kernels[] = {
-	K("Conv2D", conv2d_compute),
-	K("Conv2DBackpropInput", backprop_input_compute),
-	K("Conv2DBackpropFilter", backprop_filter_compute),
+	K("Conv2D", conv2d_compute, 0),
+	K("Conv2DBackpropInput", backprop_input_compute, 1u << 0),
+	K("Conv2DBackpropFilter", backprop_filter_compute, 1u << 1),
 	{0},
 };

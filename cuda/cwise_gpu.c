@@ -4,9 +4,9 @@
  * EluGrad, SeluGrad, SoftplusGrad, SigmoidGrad, TanhGrad, SqrtGrad, RsqrtGrad,
  * ReciprocalGrad/InvGrad), reductions, Softmax/LogSoftmax and BiasAdd, for
  * float and double; the MatMuls are in cuda/matmul_gpu.c,
- * the device code in cuda/cwise_kernels.cu. Each kernel reads host
- * tensors, uploads them (gpu_internal.h), launches on the compute stream and downloads
- * its output. Host-memory inputs (a reduction's axes) are read where they are, on the
+ * the device code in cuda/cwise_kernels.cu. Each kernel takes its inputs where they
+ * are (uploading host ones, gpu_internal.h), launches on the compute stream and
+ * leaves its output in the GPU's memory. Host-memory inputs (a reduction's axes) are read where they are, on the
  * host, as TensorFlow keeps them.
  */
 #include "broadcast.h"
@@ -65,15 +65,14 @@ static void unary_compute(struct tfc_kernel_ctx *ctx)
 				 tfc_dtype_name(x->dtype));
 		return;
 	}
-	tfc_tensor *y = tfc_kernel_alloc_output(ctx, 0, x->dtype, x->shape.dims, x->shape.rank);
+	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, x->dtype, x->shape.dims, x->shape.rank);
 	void *dx = y ? tfc__gpu_upload(ctx, x) : NULL;
-	void *dy = dx ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(y)) : NULL;
+	void *dy = dx ? tfc_tensor_data(y) : NULL;
 	if (!dy)
 		return;
 	float alpha = tfc__kernel_attr_float(ctx->op, "alpha", 0.2f);
-	if (launch_ok(ctx, tfc__gpu_launch_unary(tfc__gpu_current()->compute, unary_of(ctx->op->type), dt, dx, dy,
-						 x->n_elems, alpha), ctx->op->type))
-		tfc__gpu_download(ctx, dy, y);
+	launch_ok(ctx, tfc__gpu_launch_unary(tfc__gpu_current()->compute, unary_of(ctx->op->type), dt, dx, dy,
+						 x->n_elems, alpha), ctx->op->type);
 }
 
 /* ---- binary, broadcasting */
@@ -130,16 +129,15 @@ static void binary_compute(struct tfc_kernel_ctx *ctx)
 				 bc.rank);
 		return;
 	}
-	tfc_tensor *y = tfc_kernel_alloc_output(ctx, 0, a->dtype, bc.out.dims, bc.out.rank);
+	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, a->dtype, bc.out.dims, bc.out.rank);
 	void *da = y ? tfc__gpu_upload(ctx, a) : NULL;
 	void *db = da ? tfc__gpu_upload(ctx, b) : NULL;
-	void *dy = db ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(y)) : NULL;
+	void *dy = db ? tfc_tensor_data(y) : NULL;
 	if (!dy)
 		return;
-	if (launch_ok(ctx, tfc__gpu_launch_binary(tfc__gpu_current()->compute, binary_of(ctx->op->type), dt, da, db,
+	launch_ok(ctx, tfc__gpu_launch_binary(tfc__gpu_current()->compute, binary_of(ctx->op->type), dt, da, db,
 						  dy, bc.rank, bc.dims, bc.sa, bc.sb, bc.n),
-		      ctx->op->type))
-		tfc__gpu_download(ctx, dy, y);
+		      ctx->op->type);
 }
 
 /* ---- reductions: input 1 (the axes) stays on the host */
@@ -189,11 +187,14 @@ static void reduce_compute(struct tfc_kernel_ctx *ctx)
 	for (int d = 0; d < rank; d++)
 		if (!red[d] || keep)
 			odims[orank++] = red[d] ? 1 : x->shape.dims[d];
-	tfc_tensor *y = tfc_kernel_alloc_output(ctx, 0, x->dtype, odims, orank);
+	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, x->dtype, odims, orank);
 	if (!y)
 		return;
-	if (x->n_elems == 0)
-		return; /* an empty input: zeros (TensorFlow gives the identity; rare enough) */
+	if (x->n_elems == 0) { /* an empty input: zeros (TensorFlow gives the identity; rare enough) */
+		TFC_CUDA_CHECK(cudaMemsetAsync(tfc_tensor_data(y), 0, tfc_tensor_byte_size(y),
+					       tfc__gpu_current()->compute), ctx->st);
+		return;
+	}
 	static const struct {
 		const char *op;
 		enum tfc__gpu_reduce r;
@@ -204,10 +205,10 @@ static void reduce_compute(struct tfc_kernel_ctx *ctx)
 		if (!strcmp(ops[i].op, ctx->op->type))
 			op = (int)ops[i].r;
 	void *dx = tfc__gpu_upload(ctx, x);
-	void *dy = dx ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(y)) : NULL;
-	if (dy && launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, op, dt, dx, dy, m, dims, mred),
-			    ctx->op->type))
-		tfc__gpu_download(ctx, dy, y);
+	void *dy = dx ? tfc_tensor_data(y) : NULL;
+	if (dy)
+		launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, op, dt, dx, dy, m, dims, mred),
+				    ctx->op->type);
 }
 
 static bool supports_reduce(const tfc_operation *op)
@@ -230,13 +231,13 @@ static void softmax_compute(struct tfc_kernel_ctx *ctx)
 	}
 	int64_t cols = x->shape.dims[x->shape.rank - 1];
 	int64_t rows = cols ? x->n_elems / cols : 0;
-	tfc_tensor *y = tfc_kernel_alloc_output(ctx, 0, x->dtype, x->shape.dims, x->shape.rank);
+	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, x->dtype, x->shape.dims, x->shape.rank);
 	void *dx = y ? tfc__gpu_upload(ctx, x) : NULL;
-	void *dy = dx ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(y)) : NULL;
-	if (dy && launch_ok(ctx, tfc__gpu_launch_softmax(tfc__gpu_current()->compute, dt, dx, dy, rows, cols,
-							 !strcmp(ctx->op->type, "LogSoftmax")),
-			    ctx->op->type))
-		tfc__gpu_download(ctx, dy, y);
+	void *dy = dx ? tfc_tensor_data(y) : NULL;
+	if (dy)
+		launch_ok(ctx, tfc__gpu_launch_softmax(tfc__gpu_current()->compute, dt, dx, dy, rows, cols,
+								 !strcmp(ctx->op->type, "LogSoftmax")),
+				    ctx->op->type);
 }
 
 /* ---- BiasAdd (NHWC and NCHW) */
@@ -259,19 +260,22 @@ static void bias_add_compute(struct tfc_kernel_ctx *ctx)
 	int64_t inner = 1;
 	for (int d = cdim + 1; d < rank; d++)
 		inner *= x->shape.dims[d];
-	tfc_tensor *y = tfc_kernel_alloc_output(ctx, 0, x->dtype, x->shape.dims, rank);
+	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, x->dtype, x->shape.dims, rank);
 	void *dx = y ? tfc__gpu_upload(ctx, x) : NULL;
 	void *db = dx ? tfc__gpu_upload(ctx, b) : NULL;
-	void *dy = db ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(y)) : NULL;
-	if (dy && launch_ok(ctx, tfc__gpu_launch_bias_add(tfc__gpu_current()->compute, dt, dx, db, dy, x->n_elems,
-							  x->shape.dims[cdim], inner),
-			    ctx->op->type))
-		tfc__gpu_download(ctx, dy, y);
+	void *dy = db ? tfc_tensor_data(y) : NULL;
+	if (dy)
+		launch_ok(ctx, tfc__gpu_launch_bias_add(tfc__gpu_current()->compute, dt, dx, db, dy, x->n_elems,
+								  x->shape.dims[cdim], inner),
+				    ctx->op->type);
 }
 
-#define UNARY(name) {.op = name, .device = "GPU", .compute = unary_compute, .supports = supports_float_t}
-#define BINARY(name) {.op = name, .device = "GPU", .compute = binary_compute, .supports = supports_float_t}
-#define REDUCE(name) {.op = name, .device = "GPU", .compute = reduce_compute, .supports = supports_reduce}
+#define UNARY(name) {.op = name, .device = "GPU", .compute = unary_compute, .supports = supports_float_t, \
+		      .flags = TFC_KF_DEVICE_MEMORY}
+#define BINARY(name) {.op = name, .device = "GPU", .compute = binary_compute, .supports = supports_float_t, \
+		       .flags = TFC_KF_DEVICE_MEMORY}
+#define REDUCE(name) {.op = name, .device = "GPU", .compute = reduce_compute, .supports = supports_reduce, \
+		       .flags = TFC_KF_DEVICE_MEMORY, .host_inputs = 1u << 1 /* the axes */}
 
 const struct tfc_kernel_def tfc__gpu_cwise_kernels[] = {
 	UNARY("Neg"), UNARY("Abs"), UNARY("Square"), UNARY("Sqrt"), UNARY("Rsqrt"), UNARY("Exp"),
@@ -283,8 +287,11 @@ const struct tfc_kernel_def tfc__gpu_cwise_kernels[] = {
 	BINARY("SigmoidGrad"), BINARY("TanhGrad"), BINARY("SqrtGrad"), BINARY("RsqrtGrad"),
 	BINARY("ReciprocalGrad"), BINARY("InvGrad"),
 	REDUCE("Sum"), REDUCE("Mean"), REDUCE("Max"), REDUCE("Min"), REDUCE("Prod"),
-	{.op = "Softmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t},
-	{.op = "LogSoftmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t},
-	{.op = "BiasAdd", .device = "GPU", .compute = bias_add_compute, .supports = supports_float_t},
+	{.op = "Softmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t,
+	 .flags = TFC_KF_DEVICE_MEMORY},
+	{.op = "LogSoftmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t,
+	 .flags = TFC_KF_DEVICE_MEMORY},
+	{.op = "BiasAdd", .device = "GPU", .compute = bias_add_compute, .supports = supports_float_t,
+	 .flags = TFC_KF_DEVICE_MEMORY},
 	{0},
 };

@@ -3,8 +3,10 @@
  * of core/device_iface.h for one CUDA device. Kernels run in order on a stream
  * thread of the device (compute_async queues them and returns); each runs with the
  * GPU as its thread's current one, moves its host-resident inputs in through pinned
- * buffers on the h2d stream, computes on the compute stream (which waits on the
- * copies' events), and copies its outputs back on the d2h stream before `done`.
+ * buffers on the h2d stream (inputs already in the GPU's memory are used where they
+ * are), computes on the compute stream (which waits on the copies' events) into
+ * outputs that stay in the GPU's memory, and is finished (the stream synchronized)
+ * before `done`, so a later kernel or copy may read those outputs at once.
  */
 #include <stdio.h>
 
@@ -113,9 +115,29 @@ void *tfc__gpu_scratch(struct tfc_kernel_ctx *ctx, size_t bytes)
 	return keep(ctx, tfc__gpu_current(), bytes);
 }
 
+tfc_tensor *tfc__gpu_alloc_output(struct tfc_kernel_ctx *ctx, int i, tfc_dtype dtype, const int64_t *dims,
+				  int rank)
+{
+	struct tfc__gpu *g = tfc__gpu_current();
+	tfc_tensor *t = tfc__tensor_new_on_device(g->dev, dtype, dims, rank, ctx->st);
+	if (!t)
+		return NULL;
+	tfc_tensor_free(ctx->outputs[i]);
+	ctx->outputs[i] = t;
+	return t;
+}
+
+bool tfc__gpu_zero(struct tfc_kernel_ctx *ctx, tfc_tensor *t)
+{
+	return TFC_CUDA_CHECK(cudaMemsetAsync(tfc_tensor_data(t), 0, tfc_tensor_byte_size(t), tfc__gpu_current()->compute),
+			      ctx->st);
+}
+
 void *tfc__gpu_upload(struct tfc_kernel_ctx *ctx, const tfc_tensor *t)
 {
 	struct tfc__gpu *g = tfc__gpu_current();
+	if (tfc__tensor_device(t) == g->dev)
+		return tfc_tensor_data(t); /* already here; the stream has it in order */
 	size_t n = tfc_tensor_byte_size(t);
 	void *d = keep(ctx, g, n);
 	if (!d || !n)
@@ -265,6 +287,14 @@ static void gpu_copy_to_host(struct tfc_device *dev, const void *devp, void *hos
 	gpu_copy(dev, devp, host, n, cudaMemcpyDeviceToHost, st, done, arg);
 }
 
+/* GPU kernels read and write tensors in the GPU's memory; the others (_Send and
+ * _Recv) get host copies. */
+static bool gpu_takes_resident(struct tfc_device *dev, const struct tfc_kernel_def *k)
+{
+	(void)dev;
+	return (k->flags & TFC_KF_DEVICE_MEMORY) != 0;
+}
+
 static void gpu_sync(struct tfc_device *dev, tfc_status *st)
 {
 	struct gpu_dev *d = dev->impl;
@@ -311,6 +341,7 @@ static const struct tfc_device_ops gpu_ops = {
 	.dealloc = gpu_dealloc,
 	.copy_to_device = gpu_copy_to_device,
 	.copy_to_host = gpu_copy_to_host,
+	.takes_resident = gpu_takes_resident,
 	.sync = gpu_sync,
 	.destroy = gpu_destroy,
 };
@@ -353,8 +384,10 @@ struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensor
 	struct tfc_device *dev = tfc__calloc(1, sizeof(*dev));
 	dev->ops = &gpu_ops;
 	dev->name = tfc__strdup(name);
+	dev->alloc_name = tfc__asprintf("GPU_%d_bfc", index);
 	dev->index = index;
 	dev->impl = d;
+	g->dev = dev;
 	tfc_status_set(st, TFC_OK, NULL);
 	return dev;
 fail:

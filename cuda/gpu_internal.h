@@ -47,6 +47,7 @@ size_t tfc__gpu_alloc_peak(struct tfc__gpu_alloc *a);
 
 struct tfc__gpu {
 	int ordinal;                 /* CUDA device number */
+	struct tfc_device *dev;      /* the device this GPU is (tensors in its memory name it) */
 	cudaStream_t compute;        /* kernels */
 	cudaStream_t h2d, d2h;       /* copies in and out */
 	cublasHandle_t blas;         /* bound to `compute` */
@@ -73,9 +74,18 @@ struct tfc__gpu *tfc__gpu_current(void);
 
 /* For GPU kernels, inside their compute function. Each returns NULL / false with
  * ctx->st set on failure. */
-/* A device copy of t: staged through pinned memory, copied on the h2d stream; the
- * compute stream waits for it. */
+/* t's data in this GPU's memory: t's own when it already lives there (an output of
+ * an earlier GPU kernel), else a copy staged through pinned memory, copied on the
+ * h2d stream; the compute stream waits for it. */
 void *tfc__gpu_upload(struct tfc_kernel_ctx *ctx, const tfc_tensor *t);
+/* Output i of dtype and dims in this GPU's memory (contents undefined), stored in
+ * ctx->outputs[i] and returned (borrowed); tfc_tensor_data gives its device address.
+ * It stays on the GPU for the GPU kernels that read it; the executor copies it to the
+ * host for anything else (core/device_memory.c). */
+tfc_tensor *tfc__gpu_alloc_output(struct tfc_kernel_ctx *ctx, int i, tfc_dtype dtype, const int64_t *dims,
+				  int rank);
+/* Fills t (in this GPU's memory) with zeros on the compute stream. */
+bool tfc__gpu_zero(struct tfc_kernel_ctx *ctx, tfc_tensor *t);
 /* `bytes` of device memory for this kernel (released when the kernel ends). */
 void *tfc__gpu_scratch(struct tfc_kernel_ctx *ctx, size_t bytes);
 /* Copies dev (t's size) back into host tensor t once the compute stream has got

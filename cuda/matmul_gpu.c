@@ -76,28 +76,29 @@ static void matmul_compute(struct tfc_kernel_ctx *ctx)
 		dims[d] = big->shape.dims[d];
 	dims[rank - 2] = m;
 	dims[rank - 1] = n;
-	tfc_tensor *c = tfc_kernel_alloc_output(ctx, 0, a->dtype, dims, rank);
+	tfc_tensor *c = tfc__gpu_alloc_output(ctx, 0, a->dtype, dims, rank);
 	if (!c || c->n_elems == 0)
 		return;
 	int64_t batch = batch_a > batch_b ? batch_a : batch_b;
 	void *da = tfc__gpu_upload(ctx, a);
 	void *db = da ? tfc__gpu_upload(ctx, b) : NULL;
-	void *dc = db ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(c)) : NULL;
+	void *dc = db ? tfc_tensor_data(c) : NULL;
 	if (!dc)
 		return;
 	if (k == 0) { /* an empty sum: zeros */
-		if (TFC_CUDA_CHECK(cudaMemsetAsync(dc, 0, tfc_tensor_byte_size(c), tfc__gpu_current()->compute), ctx->st))
-			tfc__gpu_download(ctx, dc, c);
+		TFC_CUDA_CHECK(cudaMemsetAsync(dc, 0, tfc_tensor_byte_size(c), tfc__gpu_current()->compute), ctx->st);
 		return;
 	}
-	if (gemm(ctx, a->dtype == TFC_DOUBLE, ta, tb, m, n, k, da, batch_a > 1 ? m * k : 0, db,
-		 batch_b > 1 ? k * n : 0, dc, batch))
-		tfc__gpu_download(ctx, dc, c);
+	gemm(ctx, a->dtype == TFC_DOUBLE, ta, tb, m, n, k, da, batch_a > 1 ? m * k : 0, db, batch_b > 1 ? k * n : 0,
+	     dc, batch);
 }
 
 const struct tfc_kernel_def tfc__gpu_matmul_kernels[] = {
-	{.op = "MatMul", .device = "GPU", .compute = matmul_compute, .supports = supports},
-	{.op = "BatchMatMul", .device = "GPU", .compute = matmul_compute, .supports = supports},
-	{.op = "BatchMatMulV2", .device = "GPU", .compute = matmul_compute, .supports = supports},
+	{.op = "MatMul", .device = "GPU", .compute = matmul_compute, .supports = supports,
+	 .flags = TFC_KF_DEVICE_MEMORY},
+	{.op = "BatchMatMul", .device = "GPU", .compute = matmul_compute, .supports = supports,
+	 .flags = TFC_KF_DEVICE_MEMORY},
+	{.op = "BatchMatMulV2", .device = "GPU", .compute = matmul_compute, .supports = supports,
+	 .flags = TFC_KF_DEVICE_MEMORY},
 	{0},
 };

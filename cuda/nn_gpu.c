@@ -60,38 +60,42 @@ static void bias_add_grad_compute(struct tfc_kernel_ctx *ctx)
 		else if (d > cd)
 			dims[2] *= g->shape.dims[d];
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, t, &dims[1], 1);
-	if (!o || o->n_elems == 0 || g->n_elems == 0)
+	tfc_tensor *o = tfc__gpu_alloc_output(ctx, 0, t, &dims[1], 1);
+	if (!o || o->n_elems == 0)
 		return;
+	if (g->n_elems == 0) {
+		tfc__gpu_zero(ctx, o);
+		return;
+	}
 	static const bool reduced[3] = {true, false, true};
 	void *dg = tfc__gpu_upload(ctx, g);
-	void *dout = dg ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(o)) : NULL;
-	if (dout && launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, TFC_GR_SUM, gpu_dtype(t), dg,
-							  dout, 3, dims, reduced)))
-		tfc__gpu_download(ctx, dout, o);
+	if (dg)
+		launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, TFC_GR_SUM, gpu_dtype(t), dg,
+						      tfc_tensor_data(o), 3, dims, reduced));
 }
 
 /* ---- SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits */
 
-/* Uploads logits and labels (label_bytes: 0 dense, else the index size), runs the
- * kernel and downloads loss and backprop. */
+/* Takes logits and labels where they are (label_bytes: 0 dense, else the index
+ * size) and runs the kernel into loss and backprop on the GPU. */
 static void xent_run(struct tfc_kernel_ctx *ctx, const tfc_tensor *f, const tfc_tensor *l, int label_bytes)
 {
 	tfc_dtype t = f->dtype;
 	int64_t rows = f->shape.dims[0], cols = f->shape.dims[1];
-	tfc_tensor *loss = tfc_kernel_alloc_output(ctx, 0, t, &rows, 1);
-	tfc_tensor *back = loss ? tfc_kernel_alloc_output(ctx, 1, t, f->shape.dims, 2) : NULL;
-	if (!back || rows == 0 || cols == 0)
-		return; /* zeros */
+	tfc_tensor *loss = tfc__gpu_alloc_output(ctx, 0, t, &rows, 1);
+	tfc_tensor *back = loss ? tfc__gpu_alloc_output(ctx, 1, t, f->shape.dims, 2) : NULL;
+	if (!back)
+		return;
+	if (rows == 0 || cols == 0) {
+		if (tfc__gpu_zero(ctx, loss))
+			tfc__gpu_zero(ctx, back);
+		return;
+	}
 	void *df = tfc__gpu_upload(ctx, f);
 	void *dl = df ? tfc__gpu_upload(ctx, l) : NULL;
-	void *dloss = dl ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(loss)) : NULL;
-	void *dback = dloss ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(back)) : NULL;
-	if (dback &&
-	    launch_ok(ctx, tfc__gpu_launch_xent(tfc__gpu_current()->compute, gpu_dtype(t), df, dl, label_bytes, dloss,
-						dback, rows, cols)) &&
-	    tfc__gpu_download(ctx, dloss, loss))
-		tfc__gpu_download(ctx, dback, back);
+	if (dl)
+		launch_ok(ctx, tfc__gpu_launch_xent(tfc__gpu_current()->compute, gpu_dtype(t), df, dl, label_bytes,
+						    tfc_tensor_data(loss), tfc_tensor_data(back), rows, cols));
 }
 
 static void xent_compute(struct tfc_kernel_ctx *ctx)
@@ -139,11 +143,15 @@ static void l2loss_compute(struct tfc_kernel_ctx *ctx)
 }
 
 const struct tfc_kernel_def tfc__gpu_nn_kernels[] = {
-	{.op = "BiasAddGrad", .device = "GPU", .compute = bias_add_grad_compute, .supports = supports_bias_grad},
+	{.op = "BiasAddGrad", .device = "GPU", .compute = bias_add_grad_compute, .supports = supports_bias_grad,
+	 .flags = TFC_KF_DEVICE_MEMORY},
 	{.op = "SoftmaxCrossEntropyWithLogits", .device = "GPU", .compute = xent_compute,
-	 .supports = supports_float_t},
+	 .supports = supports_float_t, .flags = TFC_KF_DEVICE_MEMORY},
+	/* the labels are range-checked on the host (tfc__sparse_xent_args_ok) */
 	{.op = "SparseSoftmaxCrossEntropyWithLogits", .device = "GPU", .compute = sparse_xent_compute,
-	 .supports = supports_float_t},
-	{.op = "L2Loss", .device = "GPU", .compute = l2loss_compute, .supports = supports_float_t},
+	 .supports = supports_float_t, .flags = TFC_KF_DEVICE_MEMORY, .host_inputs = 1u << 1},
+	/* the loss, a scalar, is halved on the host: its output is host memory */
+	{.op = "L2Loss", .device = "GPU", .compute = l2loss_compute, .supports = supports_float_t,
+	 .flags = TFC_KF_DEVICE_MEMORY},
 	{0},
 };

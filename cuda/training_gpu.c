@@ -111,7 +111,9 @@ unlock:
 }
 
 const struct tfc_kernel_def tfc__gpu_training_kernels[] = {
-	{.op = "ApplyGradientDescent", .device = "GPU", .compute = apply_gd_compute, .flags = TFC_KF_STATEFUL,
-	 .supports = supports},
+	/* the variable's value is host memory (the variable ops are CPU ones); delta may
+	 * be the GPU's; alpha is read on the host */
+	{.op = "ApplyGradientDescent", .device = "GPU", .compute = apply_gd_compute,
+	 .flags = TFC_KF_STATEFUL | TFC_KF_DEVICE_MEMORY, .supports = supports, .host_inputs = 1u << 1},
 	{0},
 };

@@ -80,6 +80,23 @@ static void identity_n_compute(struct tfc_kernel_ctx *ctx)
 
 static void noop_compute(struct tfc_kernel_ctx *ctx) { (void)ctx; }
 
+/* Placement never picks the GPU's Const: user constants stay on the CPU and a GPU
+ * kernel uploads what it reads. The record exists for the partitioner, whose
+ * control-edge signal is a small Const on the sending device (core/partition.c). */
+static bool never(const tfc_operation *op)
+{
+	(void)op;
+	return false;
+}
+
+/* A GPU Identity forwards numeric tensors where they are, the GPU's memory included. */
+static bool numeric_t(const tfc_operation *op)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	return tfc_dtype_size(t) > 0 && t != TFC_STRING && t != TFC_RESOURCE && t != TFC_VARIANT &&
+	       !(op->n_inputs > 0 && op->input_types && tfc_dtype_is_ref(op->input_types[0]));
+}
+
 const struct tfc_kernel_def tfc__const_kernels[] = {
 	{ .op = "Const", .device = "CPU", .create = const_create, .destroy = const_destroy,
 	  .compute = const_compute },
@@ -91,5 +108,15 @@ const struct tfc_kernel_def tfc__const_kernels[] = {
 	{ .op = "Snapshot", .device = "CPU", .compute = forward0_compute },
 	{ .op = "StopGradient", .device = "CPU", .compute = forward0_compute },
 	{ .op = "NoOp", .device = "CPU", .compute = noop_compute },
+	/* GPU records that need no CUDA (see never and numeric_t above) */
+	{ .op = "Const", .device = "GPU", .create = const_create, .destroy = const_destroy,
+	  .compute = const_compute, .supports = never },
+	{ .op = "Identity", .device = "GPU", .compute = forward0_compute, .supports = numeric_t,
+	  .flags = TFC_KF_DEVICE_MEMORY },
+	{ .op = "Snapshot", .device = "GPU", .compute = forward0_compute, .supports = numeric_t,
+	  .flags = TFC_KF_DEVICE_MEMORY },
+	{ .op = "StopGradient", .device = "GPU", .compute = forward0_compute, .supports = numeric_t,
+	  .flags = TFC_KF_DEVICE_MEMORY },
+	{ .op = "NoOp", .device = "GPU", .compute = noop_compute },
 	{ .op = NULL },
 };

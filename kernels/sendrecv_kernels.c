@@ -3,7 +3,8 @@
  * between devices (core/partition.c): _Send deposits its input in the step's
  * rendezvous under the node's tensor_name and the execution's frame and iteration,
  * _Recv takes it out. _HostSend/_HostRecv are the same on a CPU. The executor runs
- * a _Recv after its _Send, so a _Recv never waits.
+ * a _Recv after its _Send, so a _Recv never waits. _Send and _Recv are also the GPU's
+ * (what they do is host work either way).
  */
 #include "kernels.h"
 #include "rendezvous.h"
@@ -55,6 +56,14 @@ const struct tfc_kernel_def tfc__sendrecv_kernels[] = {
 	{ .op = "_HostSend", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
 	  .compute = send_compute },
 	{ .op = "_HostRecv", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	  .compute = recv_compute },
+	/* On a GPU (the partitioner puts a _Send on its producer's device, a _Recv on its
+	 * consumer's): the same host-side work. Without TFC_KF_DEVICE_MEMORY, a _Send
+	 * gets a host copy of a tensor in the GPU's memory (core/device_memory.c); a
+	 * _Recv's output is a host tensor, which a GPU consumer uploads. */
+	{ .op = "_Send", .device = "GPU", .create = transfer_create, .destroy = transfer_destroy,
+	  .compute = send_compute },
+	{ .op = "_Recv", .device = "GPU", .create = transfer_create, .destroy = transfer_destroy,
 	  .compute = recv_compute },
 	{ 0 },
 };

@@ -373,7 +373,7 @@ static void test_async_device(void)
 	tfc_operation *v = tfc_variable_v2(g, "v", &scalar, TFC_FLOAT, st);
 	tfc_operation *rd = tfc_identity(g, "read_v", (tfc_output){v, 0}, st);
 	tfc_session *s = tfc_session_new(g, NULL, st);
-	tfc__session_use_async_test_device(s);
+	tfc__session_use_async_test_device(s, false);
 	tfc_tensor *in = tfc_tensor_new_scalar_float(2);
 	tfc_output fx = {x, 0};
 	tfc_output fetch[] = {{a, 0}, {b, 0}};
