@@ -144,6 +144,7 @@ struct tfc_device *tfc__device_cpu_async_new(const char *name, int index)
 struct memdev {
 	struct tfc__workq *q;
 	atomic_llong to_host, to_device; /* copies made through the device's ops */
+	atomic_bool fail_copies;         /* copies to the host fail (error paths' tests) */
 };
 
 static void scramble_copy(void *to, const void *from, size_t n)
@@ -159,8 +160,12 @@ static void mem_copy_to_host(struct tfc_device *d, const void *dev, void *host, 
 {
 	struct memdev *m = d->impl;
 	atomic_fetch_add(&m->to_host, 1);
-	scramble_copy(host, dev, n);
-	tfc_status_set(st, TFC_OK, NULL);
+	if (atomic_load(&m->fail_copies))
+		tfc_status_set(st, TFC_INTERNAL, "injected copy failure (test device)");
+	else {
+		scramble_copy(host, dev, n);
+		tfc_status_set(st, TFC_OK, NULL);
+	}
 	done(arg);
 }
 
@@ -174,11 +179,13 @@ static void mem_copy_to_device(struct tfc_device *d, const void *host, void *dev
 	done(arg);
 }
 
+/* mem_compute gives its CPU kernels host views of everything, but a _Send gets a
+ * host copy from the executor, as on a GPU, where the transfer kernels are not
+ * device kernels. */
 static bool mem_takes_resident(struct tfc_device *d, const struct tfc_kernel_def *k)
 {
 	(void)d;
-	(void)k;
-	return true; /* mem_compute gives its CPU kernels host views */
+	return strcmp(k->op, "_Send") != 0;
 }
 
 static bool device_dtype(tfc_dtype t)
@@ -285,4 +292,10 @@ void tfc__device_cpu_memory_counts(struct tfc_device *d, int64_t *to_host, int64
 	struct memdev *m = d->impl;
 	*to_host = atomic_load(&m->to_host);
 	*to_device = atomic_load(&m->to_device);
+}
+
+void tfc__device_cpu_memory_fail_copies(struct tfc_device *d, bool fail)
+{
+	struct memdev *m = d->impl;
+	atomic_store(&m->fail_copies, fail);
 }

@@ -70,6 +70,8 @@ struct tfc_device *tfc__device_cpu_async_new(const char *name, int index);
 struct tfc_device *tfc__device_cpu_memory_new(const char *name, int index);
 /* The copies a memory test device has made: to the host, and to the device. */
 void tfc__device_cpu_memory_counts(struct tfc_device *d, int64_t *to_host, int64_t *to_device);
+/* From now on its copies to the host fail (Internal), or work again. */
+void tfc__device_cpu_memory_fail_copies(struct tfc_device *d, bool fail);
 void tfc__device_free(struct tfc_device *d);
 
 /* ---- device-resident tensors (core/device_memory.c) */

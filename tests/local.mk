@@ -250,3 +250,8 @@ CLEANFILES += tests/bench/bench_partition
 bench-partition: tests/bench/bench_partition
 	tests/bench/bench_partition
 .PHONY: bench-partition
+
+# Device-resident tensors on the memory test device (core/device_memory.c); no GPU.
+TAP_TESTS += tests/test_device_memory
+tests_test_device_memory_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_device_memory_LDADD = libtfccore.la
