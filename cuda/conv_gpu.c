@@ -14,9 +14,12 @@
  * layout change, cuDNN gets the common min(pad_before, pad_after), and the input
  * gradient is computed for the padded input and cropped. Nothing is refused for its
  * padding; `supports` refuses only dtypes other than float and double and attrs the
- * CPU kernel would reject (so the CPU reports them). The algorithm is cuDNN's
- * heuristic choice (cudnnGet*Algorithm_v7) whose workspace the device allocator can
- * give, in FMA math (no TF32), so float results match the CPU's to rounding.
+ * CPU kernel would reject (so the CPU reports them). The algorithm: as TensorFlow
+ * does by default (TF_CUDNN_USE_AUTOTUNE), the first run of each convolution times
+ * cuDNN's algorithms (cudnnFind*AlgorithmEx) and later runs use the fastest
+ * (cuda/conv_autotune.c); with autotuning off, cuDNN's heuristic order
+ * (cudnnGet*Algorithm_v7); either way the first whose workspace the device allocator
+ * can give. FMA math (no TF32), so float results match the CPU's to rounding.
  *
  * cuDNN 9 marks this (legacy) convolution API deprecated in favour of its graph API;
  * it is still shipped and supported, and is what TensorFlow 1.x called, so the
@@ -26,6 +29,7 @@
 
 #include <cudnn.h>
 
+#include "conv_autotune.h"
 #include "gpu_internal.h"
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -329,6 +333,98 @@ static cudnnStatus_t workspace_of(cudnnHandle_t h, enum conv_kind kind, const st
 	}
 }
 
+/* ---- autotuning: time every algorithm on the first run of a convolution */
+
+static void conv_key(const struct geom *g, enum conv_kind kind, tfc_dtype t, int64_t key[TFC_CONV_KEY_LEN])
+{
+	const int64_t k[TFC_CONV_KEY_LEN] = {tfc__gpu_current()->ordinal, kind, t, g->n, g->c, g->padded[0],
+					     g->padded[1], g->oc, g->k[0], g->k[1], g->pad[0], g->pad[1],
+					     g->stride[0], g->stride[1], g->dil[0], g->dil[1]};
+	memcpy(key, k, sizeof(k));
+}
+
+/* The fastest algorithm cudnnFind*AlgorithmEx measures on these buffers (the
+ * output one is written over, as the real call will), with the largest workspace
+ * the heuristic algorithms want that the allocator can give (halved until it can,
+ * capped at 1 GiB); -1 when timing fails (the heuristic order is used then). */
+static int find_fastest(struct tfc_kernel_ctx *ctx, cudnnHandle_t h, enum conv_kind kind, const struct descs *d,
+			const int *algos, int n, void *x, void *w, void *y)
+{
+	size_t want = 0;
+	for (int i = 0; i < n; i++) {
+		size_t b = 0;
+		if (workspace_of(h, kind, d, algos[i], &b) == CUDNN_STATUS_SUCCESS && b > want)
+			want = b;
+	}
+	if (want > ((size_t)1 << 30))
+		want = (size_t)1 << 30;
+	void *ws = NULL;
+	while (want && !(ws = tfc__gpu_scratch(ctx, want))) {
+		if (tfc_status_code(ctx->st) != TFC_RESOURCE_EXHAUSTED)
+			return -1;
+		tfc_status_set(ctx->st, TFC_OK, NULL);
+		want /= 2;
+	}
+	int got = 0, best = -1;
+	cudnnStatus_t e;
+	switch (kind) {
+	case CONV_FWD: {
+		cudnnConvolutionFwdAlgoPerf_t p[MAX_ALGOS];
+		e = cudnnFindConvolutionForwardAlgorithmEx(h, d->x, x, d->w, w, d->conv, d->y, y, MAX_ALGOS, &got, p,
+							   ws, want);
+		for (int i = 0; e == CUDNN_STATUS_SUCCESS && i < got && best < 0; i++)
+			if (p[i].status == CUDNN_STATUS_SUCCESS && p[i].memory <= want)
+				best = (int)p[i].algo;
+		break;
+	}
+	case CONV_BWD_DATA: {
+		cudnnConvolutionBwdDataAlgoPerf_t p[MAX_ALGOS];
+		e = cudnnFindConvolutionBackwardDataAlgorithmEx(h, d->w, w, d->y, y, d->conv, d->x, x, MAX_ALGOS, &got,
+								p, ws, want);
+		for (int i = 0; e == CUDNN_STATUS_SUCCESS && i < got && best < 0; i++)
+			if (p[i].status == CUDNN_STATUS_SUCCESS && p[i].memory <= want)
+				best = (int)p[i].algo;
+		break;
+	}
+	default: {
+		cudnnConvolutionBwdFilterAlgoPerf_t p[MAX_ALGOS];
+		e = cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d->x, x, d->y, y, d->conv, d->w, w, MAX_ALGOS,
+								  &got, p, ws, want);
+		for (int i = 0; e == CUDNN_STATUS_SUCCESS && i < got && best < 0; i++)
+			if (p[i].status == CUDNN_STATUS_SUCCESS && p[i].memory <= want)
+				best = (int)p[i].algo;
+		break;
+	}
+	}
+	return best; /* cuDNN's results come fastest first */
+}
+
+/* Puts the autotuned algorithm first in algos[0..n) (adding it if the heuristics
+ * did not list it), timing the convolution if it is new. */
+static int autotune(struct tfc_kernel_ctx *ctx, cudnnHandle_t h, enum conv_kind kind, const struct geom *g,
+		    tfc_dtype t, const struct descs *d, int *algos, int n, void *x, void *w, void *y)
+{
+	int64_t key[TFC_CONV_KEY_LEN];
+	conv_key(g, kind, t, key);
+	int best = tfc__conv_algo_lookup(key);
+	if (best < 0) {
+		best = find_fastest(ctx, h, kind, d, algos, n, x, w, y);
+		if (best < 0)
+			return n;
+		tfc__conv_algo_store(key, best);
+	}
+	int at = 0;
+	while (at < n && algos[at] != best)
+		at++;
+	if (at == n && n == MAX_ALGOS)
+		at = n - 1; /* full: the last heuristic choice makes room */
+	else if (at == n)
+		n++;
+	memmove(algos + 1, algos, (size_t)at * sizeof(int));
+	algos[0] = best;
+	return n;
+}
+
 /* Runs the call: FWD y = conv(x, w); BWD_DATA x = grad wrt x of (w, y = dy);
  * BWD_FILTER w = grad wrt w of (x, y = dy). The first of cuDNN's algorithms whose
  * workspace the allocator can give and that runs. */
@@ -342,6 +438,8 @@ static bool run_conv(struct tfc_kernel_ctx *ctx, enum conv_kind kind, const stru
 	if (!h || !descs_init(&d, g, t, ctx->st))
 		goto cleanup;
 	int n = algos_for(h, kind, &d, algos, ctx->st);
+	if (n > 0 && tfc__conv_autotune_enabled())
+		n = autotune(ctx, h, kind, g, t, &d, algos, n, x, w, y);
 	float f1 = 1, f0 = 0;
 	double d1 = 1, d0 = 0;
 	const void *one = t == TFC_DOUBLE ? (const void *)&d1 : (const void *)&f1;

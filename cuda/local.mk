@@ -5,7 +5,7 @@
 # without it cuda/dnn_none.c stands in and they stay on the CPU.
 # The core reaches them only through cuda/gpu.h.
 
-noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h
+noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h cuda/conv_autotune.h
 AM_CPPFLAGS += -I$(top_srcdir)/cuda
 EXTRA_DIST += cuda/gpu_none.c cuda/dnn_none.c cuda/cwise_kernels.cu cuda/conv_kernels.cu cuda/nn_kernels.cu \
 	tests/test_cupti_records.c
@@ -29,7 +29,7 @@ libtfcbase_la_LIBADD += $(CUDA_OBJECTS) $(CUDA_LIBS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
 CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o
 if HAVE_CUDNN
-libtfcbase_la_SOURCES += cuda/conv_gpu.c
+libtfcbase_la_SOURCES += cuda/conv_gpu.c cuda/conv_autotune.c
 else
 libtfcbase_la_SOURCES += cuda/dnn_none.c
 endif
@@ -38,7 +38,7 @@ else
 libtfcbase_la_SOURCES += cuda/gpu_none.c
 endif
 EXTRA_DIST += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c cuda/nn_gpu.c \
-	cuda/training_gpu.c cuda/conv_gpu.c cuda/cupti_tracer.c cuda/cupti_records.c
+	cuda/training_gpu.c cuda/conv_gpu.c cuda/conv_autotune.c cuda/cupti_tracer.c cuda/cupti_records.c
 
 # libtool cannot drive nvcc, so a .cu becomes a PIC object under cuda/.libs and a
 # libtool object file (.lo) naming it, which libtool then links like any other.

@@ -255,3 +255,9 @@ bench-partition: tests/bench/bench_partition
 TAP_TESTS += tests/test_device_memory
 tests_test_device_memory_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_device_memory_LDADD = libtfccore.la
+
+# The memory of cuDNN autotuning (plain C, no GPU or CUDA needed).
+TAP_TESTS += tests/test_conv_autotune
+tests_test_conv_autotune_SOURCES = tests/test_conv_autotune.c cuda/conv_autotune.c
+tests_test_conv_autotune_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_conv_autotune_LDADD = -lpthread
