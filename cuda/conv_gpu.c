@@ -1,6 +1,7 @@
 /*
- * conv_gpu.c: Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter on the GPU through
- * cuDNN (float and double), with the cuDNN handle of each GPU (made by its first
+ * conv_gpu.c: Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter, and the depthwise
+ * DepthwiseConv2dNative and its two backprops (cuDNN's grouped convolution, a group
+ * per input channel), on the GPU through cuDNN (float and double), with the cuDNN handle of each GPU (made by its first
  * convolution, bound to its compute stream). Built when configure finds cuDNN
  * (TFC_HAVE_CUDNN); cuda/dnn_none.c stands in otherwise, and the convolutions stay on
  * the CPU.
@@ -89,7 +90,8 @@ static bool supports(const tfc_operation *op)
 /* The problem in NCHW terms, dims 0 (rows) and 1 (cols) for the spatial pairs. */
 struct geom {
 	int64_t n, c, in[2];    /* input */
-	int64_t k[2], oc;       /* filter (HWIO: k[0], k[1], c, oc) */
+	int64_t k[2], oc;       /* filter (HWIO: k[0], k[1], cg, oc) */
+	int64_t groups, cg;     /* channel groups (depthwise: c), input channels per group */
 	int64_t out[2];
 	int64_t pad[2];         /* what cuDNN pads on both sides */
 	int64_t extra[2];       /* zero rows / cols added before the input on the device */
@@ -97,15 +99,23 @@ struct geom {
 	int64_t stride[2], dil[2];
 };
 
-/* Fills g from the input's N, C, H, W and the HWIO filter dims; false with ctx->st. */
+/* DepthwiseConv2dNative and its backprops: cuDNN's grouped convolution, one group
+ * per input channel. */
+static bool is_depthwise(const struct tfc_kernel_ctx *ctx) { return !strncmp(ctx->op->type, "Depthwise", 9); }
+
+/* Fills g from the input's N, C, H, W and the filter dims (HWIO, or for a depthwise
+ * convolution [H, W, C, M]: C groups of one input channel and M outputs, which is
+ * HWIO with I = 1 and O = C * M as laid out in memory); false with ctx->st. */
 static bool geom_of(struct tfc_kernel_ctx *ctx, const struct tfc__window *w, int64_t n, int64_t c, int64_t ih,
-		    int64_t iw, const int64_t *f, struct geom *g)
+		    int64_t iw, const int64_t *f, bool depthwise, struct geom *g)
 {
-	*g = (struct geom){.n = n, .c = c, .in = {ih, iw}, .k = {f[0], f[1]}, .oc = f[3]};
+	*g = (struct geom){.n = n, .c = c, .in = {ih, iw}, .k = {f[0], f[1]}, .oc = depthwise ? f[2] * f[3] : f[3],
+			   .groups = depthwise ? c : 1, .cg = depthwise ? 1 : c};
 	if (f[2] != c) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "input depth must be evenly divisible by filter depth: %lld vs %lld", (long long)c,
-				 (long long)f[2]);
+				 depthwise ? "input and filter must have the same depth: %lld vs %lld"
+					   : "input depth must be evenly divisible by filter depth: %lld vs %lld",
+				 (long long)c, (long long)f[2]);
 		return false;
 	}
 	for (int d = 0; d < 2; d++) {
@@ -133,7 +143,7 @@ static bool geom_of(struct tfc_kernel_ctx *ctx, const struct tfc__window *w, int
 	}
 	int64_t lim = INT_MAX;
 	if (g->n * g->c * g->padded[0] * g->padded[1] >= lim || g->n * g->oc * g->out[0] * g->out[1] >= lim ||
-	    g->oc * g->c * g->k[0] * g->k[1] >= lim) {
+	    g->oc * g->cg * g->k[0] * g->k[1] >= lim) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "%s on the GPU: tensors of 2^31 elements or more",
 				 ctx->op->type);
 		return false;
@@ -204,23 +214,23 @@ static void *nchw_of_output(struct tfc_kernel_ctx *ctx, const struct tfc__conv_s
 	return p;
 }
 
-/* HWIO filter strides for logical (o, i, h, w). */
+/* HWIO filter strides for logical (o, i, h, w), i < cg. */
 static void hwio_strides(const struct geom *g, int64_t s[4])
 {
 	s[0] = 1;
 	s[1] = g->oc;
-	s[2] = g->k[1] * g->c * g->oc;
-	s[3] = g->c * g->oc;
+	s[2] = g->k[1] * g->cg * g->oc;
+	s[3] = g->cg * g->oc;
 }
 
 /* The HWIO filter f (device) as OIHW. */
 static void *oihw_filter(struct tfc_kernel_ctx *ctx, const struct tfc__conv_state *s, const struct geom *g, void *f)
 {
 	size_t esz = tfc_dtype_size(s->dtype);
-	void *p = tfc__gpu_scratch(ctx, (size_t)(g->oc * g->c * g->k[0] * g->k[1]) * esz);
-	int64_t dims[4] = {g->oc, g->c, g->k[0], g->k[1]}, is[4], os[4];
+	void *p = tfc__gpu_scratch(ctx, (size_t)(g->oc * g->cg * g->k[0] * g->k[1]) * esz);
+	int64_t dims[4] = {g->oc, g->cg, g->k[0], g->k[1]}, is[4], os[4];
 	hwio_strides(g, is);
-	strides_of(true, g->c, g->k[0], g->k[1], os);
+	strides_of(true, g->cg, g->k[0], g->k[1], os);
 	if (!p || !copy4(ctx, s->dtype == TFC_DOUBLE, f, p, dims, is, os, g->k[0], g->k[1], 0, 0))
 		return NULL;
 	return p;
@@ -260,12 +270,13 @@ static bool descs_init(struct descs *d, const struct geom *g, tfc_dtype t, tfc_s
 							(int)g->padded[1]), st) ||
 	    !TFC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d->y, CUDNN_TENSOR_NCHW, dt, n, (int)g->oc, (int)g->out[0],
 							(int)g->out[1]), st) ||
-	    !TFC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d->w, dt, CUDNN_TENSOR_NCHW, (int)g->oc, (int)g->c,
+	    !TFC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d->w, dt, CUDNN_TENSOR_NCHW, (int)g->oc, (int)g->cg,
 							(int)g->k[0], (int)g->k[1]), st) ||
 	    !TFC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(d->conv, (int)g->pad[0], (int)g->pad[1],
 							     (int)g->stride[0], (int)g->stride[1], (int)g->dil[0],
 							     (int)g->dil[1], CUDNN_CROSS_CORRELATION, dt), st) ||
 	    !TFC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, CUDNN_FMA_MATH), st) ||
+	    !TFC_CUDNN_CHECK(cudnnSetConvolutionGroupCount(d->conv, (int)g->groups), st) ||
 	    !TFC_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(d->conv, d->x, d->w, &on, &oc, &oh, &ow), st))
 		return false;
 	if (on != n || oc != (int)g->oc || oh != (int)g->out[0] || ow != (int)g->out[1]) {
@@ -337,9 +348,9 @@ static cudnnStatus_t workspace_of(cudnnHandle_t h, enum conv_kind kind, const st
 
 static void conv_key(const struct geom *g, enum conv_kind kind, tfc_dtype t, int64_t key[TFC_CONV_KEY_LEN])
 {
-	const int64_t k[TFC_CONV_KEY_LEN] = {tfc__gpu_current()->ordinal, kind, t, g->n, g->c, g->padded[0],
-					     g->padded[1], g->oc, g->k[0], g->k[1], g->pad[0], g->pad[1],
-					     g->stride[0], g->stride[1], g->dil[0], g->dil[1]};
+	const int64_t k[TFC_CONV_KEY_LEN] = {tfc__gpu_current()->ordinal, kind * 2 + (g->groups > 1), t, g->n,
+					     g->c, g->padded[0], g->padded[1], g->oc, g->k[0], g->k[1], g->pad[0],
+					     g->pad[1], g->stride[0], g->stride[1], g->dil[0], g->dil[1]};
 	memcpy(key, k, sizeof(k));
 }
 
@@ -531,7 +542,7 @@ static void conv2d_compute(struct tfc_kernel_ctx *ctx)
 				 tfc__kshape(&f->shape, b, sizeof(b)));
 		return;
 	}
-	if (!geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], f->shape.dims, &g))
+	if (!geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], f->shape.dims, is_depthwise(ctx), &g))
 		return;
 	format_dims(s, g.n, g.oc, g.out[0], g.out[1], od);
 	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, s->dtype, od, 4);
@@ -610,7 +621,8 @@ static void backprop_input_compute(struct tfc_kernel_ctx *ctx)
 	xd[1] = s->w.nchw ? isz[1] : isz[3];
 	xd[2] = s->w.nchw ? isz[2] : isz[1];
 	xd[3] = s->w.nchw ? isz[3] : isz[2];
-	if (!geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], f->shape.dims, &g) || !dy_ok(ctx, s, &g))
+	if (!geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], f->shape.dims, is_depthwise(ctx), &g) ||
+	    !dy_ok(ctx, s, &g))
 		return;
 	tfc_tensor *dx = tfc__gpu_alloc_output(ctx, 0, s->dtype, isz, 4);
 	if (!dx || dx->n_elems == 0)
@@ -654,7 +666,8 @@ static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 				 tfc_dtype_name(s->dtype));
 		return;
 	}
-	if (!nchw_dims(ctx, s, x, "input", xd) || !geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], fsz, &g) ||
+	if (!nchw_dims(ctx, s, x, "input", xd) ||
+	    !geom_of(ctx, &s->w, xd[0], xd[1], xd[2], xd[3], fsz, is_depthwise(ctx), &g) ||
 	    !dy_ok(ctx, s, &g))
 		return;
 	tfc_tensor *dw = tfc__gpu_alloc_output(ctx, 0, s->dtype, fsz, 4);
@@ -674,8 +687,8 @@ static void backprop_filter_compute(struct tfc_kernel_ctx *ctx)
 	if (!pdw || !run_conv(ctx, CONV_BWD_FILTER, &g, s->dtype, px, pdw, pdy))
 		return;
 	/* OIHW back to HWIO */
-	int64_t dims[4] = {g.oc, g.c, g.k[0], g.k[1]}, is[4], os[4];
-	strides_of(true, g.c, g.k[0], g.k[1], is);
+	int64_t dims[4] = {g.oc, g.cg, g.k[0], g.k[1]}, is[4], os[4];
+	strides_of(true, g.cg, g.k[0], g.k[1], is);
 	hwio_strides(&g, os);
 	copy4(ctx, dt, pdw, tfc_tensor_data(dw), dims, is, os, g.k[0], g.k[1], 0, 0);
 }
@@ -687,5 +700,8 @@ const struct tfc_kernel_def tfc__gpu_conv_kernels[] = {
 	K("Conv2D", conv2d_compute, 0),
 	K("Conv2DBackpropInput", backprop_input_compute, 1u << 0),
 	K("Conv2DBackpropFilter", backprop_filter_compute, 1u << 1),
+	K("DepthwiseConv2dNative", conv2d_compute, 0),
+	K("DepthwiseConv2dNativeBackpropInput", backprop_input_compute, 1u << 0),
+	K("DepthwiseConv2dNativeBackpropFilter", backprop_filter_compute, 1u << 1),
 	{0},
 };
