@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -28,6 +29,9 @@ bool tfc_fake_is_dev(const void *p);
 
 /* Aborts unless s is the legacy default stream (0) or a live stream of the fake. */
 void tfc_fake_check_stream(cudaStream_t s, const char *what);
+
+/* For tests: the cudaMemcpy*s host -> device and device -> host made so far. */
+void tfc_fake_copy_counts(int64_t *to_device, int64_t *to_host);
 
 /* Prints "fakecuda: <message>" to stderr and aborts: a misuse of the CUDA API that
  * the real one would answer with a crash or undefined behaviour. */

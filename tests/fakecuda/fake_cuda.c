@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,14 @@ cudaError_t cudaFreeHost(void *ptr)
 	return cudaSuccess;
 }
 
+static atomic_llong n_to_device, n_to_host;
+
+void tfc_fake_copy_counts(int64_t *to_device, int64_t *to_host)
+{
+	*to_device = atomic_load(&n_to_device);
+	*to_host = atomic_load(&n_to_host);
+}
+
 /* A host pointer where the API wants one: a device address there is a bug. */
 static void check_host(const void *p, const char *what)
 {
@@ -341,10 +350,12 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count, enum cudaM
 	case cudaMemcpyHostToDevice:
 		check_host(src, "cudaMemcpyAsync(HostToDevice) source");
 		to = tfc_fake_dev(dst, count, "cudaMemcpyAsync(HostToDevice) destination");
+		atomic_fetch_add(&n_to_device, 1);
 		break;
 	case cudaMemcpyDeviceToHost:
 		from = tfc_fake_dev(src, count, "cudaMemcpyAsync(DeviceToHost) source");
 		check_host(dst, "cudaMemcpyAsync(DeviceToHost) destination");
+		atomic_fetch_add(&n_to_host, 1);
 		break;
 	case cudaMemcpyDeviceToDevice:
 		from = tfc_fake_dev(src, count, "cudaMemcpyAsync(DeviceToDevice) source");
