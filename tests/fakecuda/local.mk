@@ -9,7 +9,7 @@
 # Included last from Makefile.am, after every fragment that adds to libtfcbase.la.
 
 EXTRA_DIST += tests/fakecuda/fake.h tests/fakecuda/fake_cuda.c tests/fakecuda/fake_cublas.c \
-	tests/fakecuda/launch.c tests/fakecuda/tracer.c
+	tests/fakecuda/launch.c tests/fakecuda/tracer.c tests/fakecuda/test_fakecuda.c
 
 if HAVE_CUDA
 check_LTLIBRARIES += libtfc_fakegpu.la
@@ -20,6 +20,11 @@ nodist_libtfc_fakegpu_la_SOURCES = $(nodist_libtfcbase_la_SOURCES) $(nodist_libt
 # fake's are the only cuda* and cublas* symbols.
 libtfc_fakegpu_la_LIBADD = libtfcproto.la $(PROTOBUF_C_LIBS) $(OPENBLAS_LIBS) $(SQLITE_LIBS)
 $(libtfc_fakegpu_la_OBJECTS): $(PROTO_GEN_H)
+
+# The fake itself: memory, its guards, cuBLAS's column-major contract.
+check_PROGRAMS += tests/fakecuda/test_fakecuda
+TESTS += tests/fakecuda/test_fakecuda
+tests_fakecuda_test_fakecuda_LDADD = libtfc_fakegpu.la
 
 check_PROGRAMS += tests/test_gpu_session_fake tests/test_gpu_kernels_fake
 TESTS += tests/test_gpu_session_fake tests/test_gpu_kernels_fake
