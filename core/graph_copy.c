@@ -236,6 +236,8 @@ void tfc__pgraph_compact(struct tfc__pgraph *p)
 		/* free_op reads flags[op->id]: position i, which only later ops overwrite. */
 		free_op(p, op);
 	}
+	for (size_t i = kept; i < g->n_ops; i++) /* freed slots: fresh, as tfc__pgraph_grow makes them */
+		p->dev[i] = -1, p->flags[i] = 0;
 	g->n_ops = kept;
 }
 

@@ -4,10 +4,11 @@
  * same with and without CUDA: a build with CUDA links cuda/gpu_device.c and its
  * friends, a build --without-cuda links cuda/gpu_none.c, which says there are no GPUs.
  *
- * Tensors stay host-resident: the executor hands a GPU kernel host tensors, and the
- * kernel copies its inputs to the device (through pinned buffers on a copy stream),
- * runs on the device's compute stream and copies its outputs back before its node
- * finishes. Device-resident tensors are future work (see README, "GPU").
+ * GPU kernels leave their outputs in the GPU's memory and read inputs where they
+ * are (host ones are copied in through pinned buffers on a copy stream); the
+ * executor copies a device tensor to the host for any other kernel, a fetch or a
+ * transfer (core/device_memory.c). tests/fakecuda runs all of this on a fake CUDA
+ * runtime in `make check`.
  */
 #ifndef TFC_GPU_H
 #define TFC_GPU_H

@@ -23,15 +23,27 @@ AM_CPPFLAGS += $(CUDA_CFLAGS)
 check_PROGRAMS += tests/test_cupti_records
 TESTS += tests/test_cupti_records
 tests_test_cupti_records_LDADD = libtfccore.la
+# The GPU's host code: it calls the CUDA runtime, cuBLAS and the launchers of the
+# .cu files, and nothing else of NVIDIA's, so tests/fakecuda can link the same
+# objects against a fake of those (tests/fakecuda/local.mk).
 libtfcbase_la_SOURCES += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c \
-	cuda/nn_gpu.c cuda/training_gpu.c cuda/cupti_tracer.c cuda/cupti_records.c
-libtfcbase_la_LIBADD += $(CUDA_OBJECTS) $(CUDA_LIBS) -lstdc++
+	cuda/nn_gpu.c cuda/training_gpu.c
+# What needs NVIDIA's libraries themselves: the CUPTI tracer and cuDNN's
+# convolutions, linking cudart, cuBLAS, CUPTI (and cuDNN), and the device code; part
+# of libtfcbase.la, and kept apart so the fake build can leave them out. (The .cu
+# objects go straight into libtfcbase.la: in a nested convenience library their
+# names would clash with kernels/conv_kernels.o and kernels/nn_kernels.o.)
+noinst_LTLIBRARIES += libtfcnvidia.la
+libtfcnvidia_la_SOURCES = cuda/cupti_tracer.c cuda/cupti_records.c
+libtfcnvidia_la_LIBADD = $(CUDA_LIBS)
+$(libtfcnvidia_la_OBJECTS): $(PROTO_GEN_H)
+libtfcbase_la_LIBADD += libtfcnvidia.la $(CUDA_OBJECTS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
 CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o
 if HAVE_CUDNN
-libtfcbase_la_SOURCES += cuda/conv_gpu.c cuda/conv_autotune.c
+libtfcnvidia_la_SOURCES += cuda/conv_gpu.c cuda/conv_autotune.c
 else
-libtfcbase_la_SOURCES += cuda/dnn_none.c
+libtfcnvidia_la_SOURCES += cuda/dnn_none.c
 endif
 
 else

@@ -12,6 +12,7 @@
 
 #include "gpu.h"
 #include "tfc_ops.h"
+#include "tfc_train.h"
 #include "test_util.h"
 
 #define CPU0 "/job:localhost/replica:0/task:0/device:CPU:0"
@@ -183,6 +184,334 @@ static void test_placement_on_gpu(int n_gpus)
 	tfc_status_free(st);
 }
 
+/* ---- with a GPU: whole graphs, against a CPU-only session */
+
+/* The copies host <-> device the fake CUDA runtime has made (tests/fakecuda; absent
+ * in a real CUDA build, where those checks are skipped). */
+void tfc_fake_copy_counts(int64_t *to_device, int64_t *to_host) __attribute__((weak));
+
+static tfc_operation *placeholder_f(tfc_graph *g, const char *name, int rank, const int64_t *dims,
+				    tfc_status *st)
+{
+	return t_placeholder(g, name, TFC_FLOAT, rank, dims, st);
+}
+
+static tfc_tensor *tensor_f(const float *v, int rank, const int64_t *dims)
+{
+	tfc_status *st = tfc_status_new();
+	tfc_tensor *t = tfc_tensor_new(TFC_FLOAT, dims, rank, st);
+	memcpy(tfc_tensor_data(t), v, tfc_tensor_byte_size(t));
+	tfc_status_free(st);
+	return t;
+}
+
+/* Runs the fetches with FULL_TRACE; their values in out[] (host tensors) and the
+ * step's RunMetadata (NULL when the run failed; free_unpacked by the caller). */
+static Tensorflow__RunMetadata *run_traced(tfc_session *s, const tfc_output *feeds, tfc_tensor **vals, int nf,
+					   const tfc_output *f, tfc_tensor **out, int n, tfc_status *st)
+{
+	Tensorflow__RunOptions ro;
+	tensorflow__run_options__init(&ro);
+	ro.trace_level = TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__FULL_TRACE;
+	uint8_t rb[32];
+	size_t rl = tensorflow__run_options__pack(&ro, rb);
+	tfc_buffer_t *meta = NULL;
+	tfc_session_run(s, rb, rl, feeds, vals, nf, f, out, n, NULL, 0, &meta, st);
+	Tensorflow__RunMetadata *rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
+	tfc_buffer_free(meta);
+	return rm;
+}
+
+/* The stats of node `name` in rm, and (in *device) the device that ran it. */
+static const Tensorflow__NodeExecStats *node_stat(const Tensorflow__RunMetadata *rm, const char *name,
+						  const char **device)
+{
+	*device = "(not run)";
+	for (size_t i = 0; rm && rm->step_stats && i < rm->step_stats->n_dev_stats; i++) {
+		const Tensorflow__DeviceStepStats *ds = rm->step_stats->dev_stats[i];
+		for (size_t k = 0; k < ds->n_node_stats; k++) {
+			if (strcmp(ds->node_stats[k]->node_name, name))
+				continue;
+			*device = ds->device;
+			return ds->node_stats[k];
+		}
+	}
+	return NULL;
+}
+
+/* The allocator that holds output `slot` of node `name`, or "(none)". */
+static const char *out_allocator(const Tensorflow__RunMetadata *rm, const char *name, size_t slot)
+{
+	const char *dev;
+	const Tensorflow__NodeExecStats *n = node_stat(rm, name, &dev);
+	if (!n || slot >= n->n_output || !n->output[slot]->tensor_description ||
+	    !n->output[slot]->tensor_description->allocation_description)
+		return "(none)";
+	return n->output[slot]->tensor_description->allocation_description->allocator_name;
+}
+
+/* How many nodes device `device` ran whose timeline label has `what` in it. */
+static int nodes_like(const Tensorflow__RunMetadata *rm, const char *device, const char *what)
+{
+	int n = 0;
+	for (size_t i = 0; rm && rm->step_stats && i < rm->step_stats->n_dev_stats; i++) {
+		const Tensorflow__DeviceStepStats *ds = rm->step_stats->dev_stats[i];
+		if (strcmp(ds->device, device))
+			continue;
+		for (size_t k = 0; k < ds->n_node_stats; k++)
+			n += ds->node_stats[k]->timeline_label && strstr(ds->node_stats[k]->timeline_label, what) != NULL;
+	}
+	return n;
+}
+
+/* The worst relative difference of two float tensors (INFINITY: shapes or NaN). */
+static double worst_diff(const tfc_tensor *a, const tfc_tensor *b)
+{
+	if (!a || !b || tfc_tensor_num_elements(a) != tfc_tensor_num_elements(b))
+		return INFINITY;
+	const float *x = tfc_tensor_data(a), *y = tfc_tensor_data(b);
+	double worst = 0;
+	for (int64_t i = 0; i < tfc_tensor_num_elements(a); i++) {
+		double d = fabs((double)x[i] - y[i]) / (1 + fabs(x[i]));
+		if (isnan(d))
+			return INFINITY;
+		worst = d > worst ? d : worst;
+	}
+	return worst;
+}
+
+/* A two-layer MLP with a softmax cross entropy, forward and backward: the loss and
+ * the gradients of both layers' weights and biases, on GPU:0 (the float ops go there
+ * by default) and on a CPU-only session. */
+#define N_MLP_TRAIN 12
+static void test_mlp_train(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_MLP_TRAIN, "no GPU");
+		return;
+	}
+	static const float xv[] = {1, -2, 0.5f, 0.3f, 0.8f, -1, -0.7f, 0.1f, 2, 1.5f, -0.4f, -0.2f};
+	static const float lv[] = {1, 0, 0, 1, 0.25f, 0.75f, 1, 0};
+	static const float w1[] = {0.2f, -0.5f, 0.1f, 0.7f, -0.3f, 0.4f, 0.6f, -0.2f, 0.3f, -0.1f,
+				   -0.6f, 0.25f, 0.5f, -0.4f, 0.9f};
+	static const float b1[] = {0.05f, -0.1f, 0.2f, 0, 0.1f};
+	static const float w2[] = {0.3f, -0.7f, 0.5f, 0.2f, -0.4f, 0.6f, 0.8f, -0.1f, -0.2f, 0.45f};
+	static const float b2[] = {0.1f, -0.05f};
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *x = placeholder_f(g, "x", 2, (int64_t[]){4, 3}, st);
+	tfc_operation *labels = placeholder_f(g, "labels", 2, (int64_t[]){4, 2}, st);
+	tfc_operation *cw1 = const_f(g, "w1", w1, 2, (int64_t[]){3, 5}, NULL, st);
+	tfc_operation *cb1 = const_f(g, "b1", b1, 1, (int64_t[]){5}, NULL, st);
+	tfc_operation *cw2 = const_f(g, "w2", w2, 2, (int64_t[]){5, 2}, NULL, st);
+	tfc_operation *cb2 = const_f(g, "b2", b2, 1, (int64_t[]){2}, NULL, st);
+	tfc_operation *mm1 = tfc_mat_mul(g, "l1/MatMul", (tfc_output){x, 0}, (tfc_output){cw1, 0}, st);
+	tfc_operation *ba1 = tfc_bias_add(g, "l1/BiasAdd", (tfc_output){mm1, 0}, (tfc_output){cb1, 0}, st);
+	tfc_operation *h = tfc_relu(g, "l1/Relu", (tfc_output){ba1, 0}, st);
+	tfc_operation *mm2 = tfc_mat_mul(g, "l2/MatMul", (tfc_output){h, 0}, (tfc_output){cw2, 0}, st);
+	tfc_operation *logits = tfc_bias_add(g, "l2/BiasAdd", (tfc_output){mm2, 0}, (tfc_output){cb2, 0}, st);
+	tfc_operation *xent = tfc_softmax_cross_entropy_with_logits(g, "xent", (tfc_output){logits, 0},
+								     (tfc_output){labels, 0}, st);
+	tfc_operation *ax = t_const_i(g, "axis", 0, st);
+	tfc_operation *loss = tfc_mean(g, "loss", (tfc_output){xent, 0}, (tfc_output){ax, 0}, st);
+	tfc_output xs[4] = {{cw1, 0}, {cb1, 0}, {cw2, 0}, {cb2, 0}}, fetch[5] = {{loss, 0}};
+	int connected = tfc_gradients(g, &fetch[0], 1, xs, 4, NULL, &fetch[1], st);
+	is_int(connected, 4, "the MLP's gradients are built (%s)", tfc_status_message(st));
+	tfc_output feeds[2] = {{x, 0}, {labels, 0}};
+	tfc_tensor *vals[2] = {tensor_f(xv, 2, (int64_t[]){4, 3}), tensor_f(lv, 2, (int64_t[]){4, 2})};
+	tfc_tensor *want[5] = {NULL}, *got[5] = {NULL};
+	tfc_session *cpu = session(g, (const char *const[]){"device_count.GPU", "0", NULL}, st);
+	if (cpu)
+		tfc_session_run(cpu, NULL, 0, feeds, vals, 2, fetch, want, 5, NULL, 0, NULL, st);
+	is_int(tfc_status_code(st), TFC_OK, "MLP training step on the CPU runs (%s)", tfc_status_message(st));
+	tfc_session *gpu = session(g, NULL, st);
+	Tensorflow__RunMetadata *rm = gpu ? run_traced(gpu, feeds, vals, 2, fetch, got, 5, st) : NULL;
+	is_int(tfc_status_code(st), TFC_OK, "MLP training step with a GPU runs (%s)", tfc_status_message(st));
+	static const char *const what[5] = {"loss", "d w1", "d b1", "d w2", "d b2"};
+	bool nonzero = want[0] && *(float *)tfc_tensor_data(want[0]) > 0.1f;
+	for (int i = 0; i < 5; i++) {
+		double d = worst_diff(want[i], got[i]);
+		ok(d < 1e-5, "MLP %s: GPU = CPU (worst relative difference %g)", what[i], d);
+		bool any = false;
+		for (int64_t k = 0; want[i] && k < tfc_tensor_num_elements(want[i]); k++)
+			any |= fabsf(((float *)tfc_tensor_data(want[i]))[k]) > 1e-4f;
+		nonzero &= any;
+	}
+	ok(nonzero, "the loss and every gradient are far from zero (a real check)");
+	/* where the float ops ran: forward, and the backward MatMuls (of the weights'
+	 * gradients, with transpose_a; of the hidden layer's, with transpose_b) */
+	static const char *const on_gpu[] = {"l1/MatMul", "l1/Relu", "l2/BiasAdd", "xent", "loss",
+					     "gradients/l1/MatMul_grad/MatMul_1", "gradients/l2/MatMul_grad/MatMul",
+					     "gradients/l2/MatMul_grad/MatMul_1", "gradients/l1/Relu_grad/ReluGrad",
+					     "gradients/l2/BiasAdd_grad/BiasAddGrad"};
+	int ran = 0;
+	for (size_t i = 0; i < TFC_ARRAY_LEN(on_gpu); i++) {
+		const char *dev;
+		node_stat(rm, on_gpu[i], &dev);
+		if (!strcmp(dev, GPU0))
+			ran++;
+		else
+			diag("%s ran on %s", on_gpu[i], dev);
+	}
+	is_int(ran, (int)TFC_ARRAY_LEN(on_gpu), "the forward and backward passes ran on GPU:0");
+	is_int(nodes_like(rm, GPU0, " = MatMul("), 5, "all five MatMuls ran on GPU:0");
+	for (int i = 0; i < 5; i++) {
+		tfc_tensor_free(want[i]);
+		tfc_tensor_free(got[i]);
+	}
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	tfc_tensor_free(vals[0]);
+	tfc_tensor_free(vals[1]);
+	tfc_session_free(cpu);
+	tfc_session_free(gpu);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* A chain of GPU ops keeps its tensors in the GPU's memory: every output is the
+ * GPU allocator's, and (on the fake runtime) one upload and one download in all. */
+#define N_CHAIN 4
+static void test_resident_chain(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_CHAIN, "no GPU");
+		return;
+	}
+	static const float xv[] = {0.5f, -1, 2, 0, -0.25f, 1.5f};
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *x = placeholder_f(g, "x", 2, (int64_t[]){2, 3}, st);
+	tfc_operation *neg = tfc_neg(g, "neg", (tfc_output){x, 0}, st);
+	tfc_operation *ex = tfc_exp(g, "exp", (tfc_output){neg, 0}, st);
+	tfc_operation *sq = tfc_square(g, "square", (tfc_output){ex, 0}, st);
+	tfc_operation *rt = tfc_sqrt(g, "sqrt", (tfc_output){sq, 0}, st);
+	tfc_session *s = session(g, NULL, st);
+	tfc_output feed = {x, 0}, fetch = {rt, 0};
+	tfc_tensor *xt = tensor_f(xv, 2, (int64_t[]){2, 3}), *out = NULL;
+	int64_t h2d0 = 0, d2h0 = 0, h2d1 = 0, d2h1 = 0;
+	if (tfc_fake_copy_counts)
+		tfc_fake_copy_counts(&h2d0, &d2h0);
+	Tensorflow__RunMetadata *rm = run_traced(s, &feed, &xt, 1, &fetch, &out, 1, st);
+	if (tfc_fake_copy_counts)
+		tfc_fake_copy_counts(&h2d1, &d2h1);
+	is_int(tfc_status_code(st), TFC_OK, "Neg -> Exp -> Square -> Sqrt on the GPU runs (%s)", tfc_status_message(st));
+	double worst = out ? 0 : INFINITY;
+	for (int i = 0; out && i < 6; i++) {
+		double e = fabs(((float *)tfc_tensor_data(out))[i] - exp(-xv[i])) / exp(-xv[i]);
+		worst = e > worst || isnan(e) ? e : worst;
+	}
+	ok(worst < 1e-6, "the fetched GPU output has the right host values (worst relative error %g)", worst);
+	static const char *const chain[] = {"neg", "exp", "square", "sqrt"};
+	int resident = 0;
+	for (int i = 0; i < 4; i++) {
+		const char *a = out_allocator(rm, chain[i], 0);
+		if (!strcmp(a, "GPU_0_bfc"))
+			resident++;
+		else
+			diag("output of %s: allocator %s", chain[i], a);
+	}
+	is_int(resident, 4, "each op's output is in GPU_0_bfc");
+	if (!tfc_fake_copy_counts)
+		skip(1, "copies are counted by the fake CUDA runtime only");
+	else
+		ok(h2d1 - h2d0 == 1 && d2h1 - d2h0 == 1,
+		   "one upload (x) and one download (the fetch) in all: %lld and %lld", (long long)(h2d1 - h2d0),
+		   (long long)(d2h1 - d2h0));
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	tfc_tensor_free(out);
+	tfc_tensor_free(xt);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+static tfc_operation *const_s(tfc_graph *g, const char *name, const char *v, tfc_status *st)
+{
+	tfc_tensor *t = tfc_tensor_new_scalar_string(v, strlen(v));
+	tfc_op_desc *d = tfc_op_new(g, "Const", name);
+	tfc_op_set_attr_tensor(d, "value", t, st);
+	tfc_op_set_attr_type(d, "dtype", TFC_STRING);
+	tfc_tensor_free(t);
+	return tfc_op_finish(d, st);
+}
+
+/* GPU ops next to CPU-only ones (int32 and string ops), with data and control edges
+ * both ways: the partitioner's _Send/_Recv pairs and the control edges' dummy Consts
+ * run on the GPU too. */
+#define N_MIXED 8
+static void test_mixed(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_MIXED, "no GPU");
+		return;
+	}
+	static const float av[] = {0.5f, -1, 2, 0};
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *a = placeholder_f(g, "a", 2, (int64_t[]){2, 2}, st);
+	tfc_operation *i1 = t_const_i(g, "i1", 3, st), *i2 = t_const_i(g, "i2", 4, st);
+	tfc_operation *iadd = t_binary(g, "AddV2", "iadd", i1, i2, st);
+	tfc_op_desc *d = tfc_op_new(g, "Neg", "neg"); /* after iadd: a control edge CPU -> GPU */
+	tfc_op_add_input(d, (tfc_output){a, 0});
+	tfc_op_add_control_input(d, iadd);
+	tfc_operation *neg = tfc_op_finish(d, st);
+	tfc_operation *ex = tfc_exp(g, "exp", (tfc_output){neg, 0}, st);
+	/* a GPU tensor into CPU-only int32 ops */
+	tfc_operation *cast = tfc_cast(g, "cast", (tfc_output){ex, 0}, TFC_INT32, st);
+	tfc_operation *axes = t_const_i(g, "axes", 0, st);
+	tfc_operation *isum = tfc_sum(g, "isum", (tfc_output){cast, 0}, (tfc_output){axes, 0}, st);
+	tfc_operation *total = t_binary(g, "AddV2", "total", isum, iadd, st);
+	/* a string op after exp: a control edge GPU -> CPU */
+	tfc_operation *s1 = const_s(g, "s1", "gpu", st), *s2 = const_s(g, "s2", "+cpu", st);
+	d = tfc_op_new(g, "StringJoin", "join");
+	tfc_output parts[2] = {{s1, 0}, {s2, 0}};
+	tfc_op_add_input_list(d, parts, 2);
+	tfc_op_add_control_input(d, ex);
+	tfc_operation *join = tfc_op_finish(d, st);
+	is_int(tfc_status_code(st), TFC_OK, "the mixed graph is built (%s)", tfc_status_message(st));
+	tfc_session *s = session(g, NULL, st);
+	tfc_output feed = {a, 0}, fetch[3] = {{ex, 0}, {total, 0}, {join, 0}};
+	tfc_tensor *at = tensor_f(av, 2, (int64_t[]){2, 2}), *out[3] = {NULL, NULL, NULL};
+	Tensorflow__RunMetadata *rm = run_traced(s, &feed, &at, 1, fetch, out, 3, st);
+	is_int(tfc_status_code(st), TFC_OK, "it runs (%s)", tfc_status_message(st));
+	double worst = out[0] ? 0 : INFINITY;
+	for (int i = 0; out[0] && i < 4; i++) {
+		double e = fabs(((float *)tfc_tensor_data(out[0]))[i] - exp(-av[i])) / exp(-av[i]);
+		worst = e > worst || isnan(e) ? e : worst;
+	}
+	ok(worst < 1e-6, "exp(-a), fetched from the GPU (worst relative error %g)", worst);
+	/* exp(-a) = 0.61, 2.72, 0.14, 1 -> int32 0, 2, 0, 1, summed over axis 0: 0, 3;
+	 * plus iadd (7) */
+	const int32_t *tv = out[1] ? tfc_tensor_data(out[1]) : (int32_t[]){0, 0};
+	ok(out[1] && tfc_tensor_num_elements(out[1]) == 2 && tv[0] == 7 && tv[1] == 10,
+	   "Cast and Sum of a GPU tensor on the CPU, plus 7: [%d, %d]", tv[0], tv[1]);
+	const tfc_tstring *js = out[2] ? tfc_tensor_string(out[2], 0) : NULL;
+	ok(js && js->len == 7 && !memcmp(js->ptr, "gpu+cpu", 7), "StringJoin on the CPU: %.*s", js ? (int)js->len : 0,
+	   js ? js->ptr : "");
+	const char *dn, *de, *di, *dj;
+	node_stat(rm, "neg", &dn);
+	node_stat(rm, "exp", &de);
+	node_stat(rm, "iadd", &di);
+	node_stat(rm, "join", &dj);
+	ok(!strcmp(dn, GPU0) && !strcmp(de, GPU0) && !strcmp(di, CPU0) && !strcmp(dj, CPU0),
+	   "Neg and Exp on the GPU, AddV2 (int32) and StringJoin on the CPU: %s, %s, %s, %s", dn, de, di, dj);
+	/* the fed `a` goes to Neg as it is; iadd comes as a control signal */
+	int sends = nodes_like(rm, GPU0, " = _Send("), recvs = nodes_like(rm, GPU0, " = _Recv(");
+	ok(sends == 2 && recvs == 1, "the GPU ran 2 _Send (exp's value and control signal): %d, and 1 _Recv "
+	   "(iadd's control signal): %d", sends, recvs);
+	is_int(nodes_like(rm, GPU0, " = Const()"), 1, "the GPU ran the dummy Const of exp's control edge");
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	for (int i = 0; i < 3; i++)
+		tfc_tensor_free(out[i]);
+	tfc_tensor_free(at);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -192,6 +521,9 @@ int main(void)
 	test_no_gpu(n, why);
 	test_requests(n);
 	test_placement_on_gpu(n);
+	test_mlp_train(n);
+	test_resident_chain(n);
+	test_mixed(n);
 	done_testing();
 	return exit_status();
 }
