@@ -148,6 +148,9 @@ cudaError_t tfc__gpu_launch_copy4(cudaStream_t s, int dtype, const void *in, voi
 cudaError_t tfc__gpu_launch_xent(cudaStream_t s, int dtype, const void *logits, const void *labels,
 				 int label_bytes, void *loss, void *backprop, int64_t rows, int64_t cols);
 
+/* Pooling and batch normalization (cuda/pool_kernels.cu, cuda/batchnorm_kernels.cu). */
+#include "pool_launch.h"
+
 /* ---- CUPTI (cuda/cupti_tracer.c) */
 
 /* Around everything launched for one op: while a tracer is active, CUPTI ties that

@@ -6,6 +6,7 @@
 # The core reaches them only through cuda/gpu.h.
 
 noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h cuda/conv_autotune.h
+noinst_HEADERS += cuda/pool_launch.h
 AM_CPPFLAGS += -I$(top_srcdir)/cuda
 EXTRA_DIST += cuda/gpu_none.c cuda/dnn_none.c cuda/cwise_kernels.cu cuda/conv_kernels.cu cuda/nn_kernels.cu \
 	tests/test_cupti_records.c
@@ -16,6 +17,9 @@ NVCC_ARCH = -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm
 	-gencode arch=compute_90,code=[sm_90,compute_90]
 NVCCFLAGS = -O2 -std=c++17 -Xcompiler -fPIC -I$(top_srcdir)/cuda
 CUDA_OBJECTS = cuda/cwise_kernels.lo cuda/conv_kernels.lo cuda/nn_kernels.lo
+# pooling and batch normalization (cuda/pool_gpu.c, cuda/batchnorm_gpu.c)
+CUDA_OBJECTS += cuda/pool_kernels.lo cuda/batchnorm_kernels.lo
+EXTRA_DIST += cuda/pool_kernels.cu cuda/batchnorm_kernels.cu cuda/pool_gpu.c cuda/batchnorm_gpu.c
 
 if HAVE_CUDA
 AM_CPPFLAGS += $(CUDA_CFLAGS)
@@ -37,6 +41,8 @@ noinst_LTLIBRARIES += libtfcnvidia.la
 libtfcnvidia_la_SOURCES = cuda/cupti_tracer.c cuda/cupti_records.c
 libtfcnvidia_la_LIBADD = $(CUDA_LIBS)
 $(libtfcnvidia_la_OBJECTS): $(PROTO_GEN_H)
+libtfcbase_la_SOURCES += cuda/pool_gpu.c cuda/batchnorm_gpu.c
+CLEANFILES += cuda/.libs/pool_kernels.o cuda/.libs/batchnorm_kernels.o
 libtfcbase_la_LIBADD += libtfcnvidia.la $(CUDA_OBJECTS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
 CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o
@@ -83,9 +89,17 @@ check_PROGRAMS += tests/test_gpu_kernels
 TESTS += tests/test_gpu_kernels
 tests_test_gpu_kernels_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_test_gpu_kernels_LDADD = libtfccore.la $(SQLITE_LIBS)
+# MaxPool, AvgPool, their gradients and the fused batch normalizations (and their
+# gradients) on the GPU against the CPU's kernels, called as kernel records
+# (tests/test_gpu_pool.c); TAP skips without a GPU.
+check_PROGRAMS += tests/test_gpu_pool
+TESTS += tests/test_gpu_pool
+tests_test_gpu_pool_LDADD = libtfccore.la
+check-gpu: tests/test_gpu_pool
 check-gpu: tests/test_gpu_kernels tests/test_gpu_session
 	tests/test_gpu_session
 	tests/test_gpu_kernels
+	tests/test_gpu_pool
 .PHONY: check-gpu
 
 # make bench-gpu: a training step of an MLP on the GPU and on the CPU

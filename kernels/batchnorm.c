@@ -7,18 +7,14 @@
  * and from the population ones otherwise); NHWC and NCHW (transposed to NHWC and
  * back); float. reserve_space_1/2 hold the batch mean and the biased batch variance,
  * as TensorFlow's CPU kernels do; reserve_space_3 is empty and the gradients' last two
- * outputs are scalar zeros, as there. Sums are taken in double.
+ * outputs are scalar zeros, as there. Sums are taken in double. The argument checks (tfc__bn_args_ok) and the node
+ * state are shared with the GPU kernels (cuda/batchnorm_gpu.c).
  */
 #include <math.h>
 
 #include "kernels.h"
 
-struct bn_state {
-	float epsilon, avg_factor;
-	bool training, nchw, v3;
-};
-
-static void *bn_create(const tfc_operation *op, tfc_status *st)
+void *tfc__bn_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	if (t != TFC_FLOAT)
@@ -26,7 +22,7 @@ static void *bn_create(const tfc_operation *op, tfc_status *st)
 	tfc_dtype u = tfc_kernel_attr_type(op, "U");
 	if (u != TFC_DTYPE_INVALID && u != TFC_FLOAT)
 		return tfc__kernel_unsupported(op, "U", u, st);
-	struct bn_state *s = tfc__malloc(sizeof(*s));
+	struct tfc__bn_state *s = tfc__malloc(sizeof(*s));
 	s->epsilon = tfc__kernel_attr_float(op, "epsilon", 0.0001f);
 	s->avg_factor = tfc__kernel_attr_float(op, "exponential_avg_factor", 1.0f);
 	s->training = tfc__kernel_attr_bool(op, "is_training", true);
@@ -35,22 +31,72 @@ static void *bn_create(const tfc_operation *op, tfc_status *st)
 	return s;
 }
 
-static void bn_destroy(void *s) { free(s); }
+void tfc__bn_destroy(void *s) { free(s); }
 
-/* Input k as NHWC (a new reference); NULL with ctx->st set. */
-static tfc_tensor *nhwc(struct tfc_kernel_ctx *ctx, const struct bn_state *s, int k)
+bool tfc__bn_needs_running(const struct tfc__bn_state *s) { return !s->training || s->avg_factor != 1.0f; }
+
+/* Input k must be a 4-D float tensor; false with ctx->st set. */
+static bool is_4d(struct tfc_kernel_ctx *ctx, int k)
 {
 	const tfc_tensor *x = ctx->inputs[k];
-	if (x->shape.rank != 4 || x->dtype != TFC_FLOAT) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "input must be 4-dimensional%s",
-				 tfc__kshape(&x->shape, b, sizeof(b)));
-		return NULL;
+	if (x->shape.rank == 4 && x->dtype == TFC_FLOAT)
+		return true;
+	char b[128];
+	tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "input must be 4-dimensional%s",
+			 tfc__kshape(&x->shape, b, sizeof(b)));
+	return false;
+}
+
+/* Input k must be a [C] float vector; false with ctx->st set. */
+static bool vec_ok(struct tfc_kernel_ctx *ctx, int k, int64_t c, const char *name)
+{
+	const tfc_tensor *t = ctx->inputs[k];
+	if (t->dtype == TFC_FLOAT && t->shape.rank == 1 && t->n_elems == c)
+		return true;
+	char b[128];
+	tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s must be 1-dimensional with %lld elements, got %s", name,
+			 (long long)c, tfc__kshape(&t->shape, b, sizeof(b)));
+	return false;
+}
+
+bool tfc__bn_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__bn_state *s, bool grad, int64_t *c,
+		     int64_t *rows)
+{
+	if (!tfc__kernel_inputs_ok(ctx, 5, TFC_DTYPE_INVALID))
+		return false;
+	/* x is input 0, or 1 after y_backprop */
+	int xi = grad ? 1 : 0;
+	if ((grad && !is_4d(ctx, 0)) || !is_4d(ctx, xi))
+		return false;
+	const tfc_tensor *x = ctx->inputs[xi];
+	int cd = s->nchw ? 1 : 3;
+	if (grad && (x->n_elems != ctx->inputs[0]->n_elems || x->shape.dims[cd] != ctx->inputs[0]->shape.dims[cd])) {
+		char b0[128], b1[128];
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "x and y_backprop must have same shape, but x has shape %s and "
+				 "y_backprop has shape %s",
+				 tfc__kshape(&x->shape, b0, sizeof(b0)),
+				 tfc__kshape(&ctx->inputs[0]->shape, b1, sizeof(b1)));
+		return false;
 	}
+	*c = x->shape.dims[cd];
+	*rows = *c ? x->n_elems / *c : 0;
+	if (grad)
+		return vec_ok(ctx, 2, *c, "scale") && vec_ok(ctx, 3, *c, "reserve_space_1") &&
+		       vec_ok(ctx, 4, *c, "reserve_space_2");
+	return vec_ok(ctx, 1, *c, "scale") && vec_ok(ctx, 2, *c, "offset") &&
+	       (!tfc__bn_needs_running(s) || (vec_ok(ctx, 3, *c, "mean") && vec_ok(ctx, 4, *c, "variance")));
+}
+
+/* Input k (checked by tfc__bn_args_ok) as NHWC (a new reference); NULL with ctx->st
+ * set. */
+static tfc_tensor *nhwc(struct tfc_kernel_ctx *ctx, const struct tfc__bn_state *s, int k)
+{
+	const tfc_tensor *x = ctx->inputs[k];
 	return s->nchw ? tfc__to_layout(x, false, ctx->st) : tfc_tensor_ref((tfc_tensor *)x);
 }
 
-static void set_nhwc_output(struct tfc_kernel_ctx *ctx, const struct bn_state *s, int i,
+static void set_nhwc_output(struct tfc_kernel_ctx *ctx, const struct tfc__bn_state *s, int i,
 			    tfc_tensor *o)
 {
 	if (s->nchw) {
@@ -64,18 +110,10 @@ static void set_nhwc_output(struct tfc_kernel_ctx *ctx, const struct bn_state *s
 	ctx->outputs[i] = o;
 }
 
-/* A [C] float vector input k, or NULL with ctx->st set. */
-static const float *vec(struct tfc_kernel_ctx *ctx, int k, int64_t c, const char *name)
+/* The data of [C] float vector input k (checked by tfc__bn_args_ok). */
+static const float *vec(struct tfc_kernel_ctx *ctx, int k)
 {
-	const tfc_tensor *t = ctx->inputs[k];
-	if (t->dtype != TFC_FLOAT || t->shape.rank != 1 || t->n_elems != c) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "%s must be 1-dimensional with %lld elements, got %s", name,
-				 (long long)c, tfc__kshape(&t->shape, b, sizeof(b)));
-		return NULL;
-	}
-	return tfc_tensor_data(t);
+	return tfc_tensor_data(ctx->inputs[k]);
 }
 
 static float *vec_out(struct tfc_kernel_ctx *ctx, int i, int64_t c)
@@ -86,22 +124,18 @@ static float *vec_out(struct tfc_kernel_ctx *ctx, int i, int64_t c)
 
 static void bn_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct bn_state *s = ctx->state;
-	if (!tfc__kernel_inputs_ok(ctx, 5, TFC_DTYPE_INVALID))
+	const struct tfc__bn_state *s = ctx->state;
+	int64_t c, rows;
+	if (!tfc__bn_args_ok(ctx, s, false, &c, &rows))
 		return;
 	tfc_tensor *x = nhwc(ctx, s, 0), *y = NULL;
 	double *mean = NULL, *var = NULL;
 	if (!x)
 		return;
-	int64_t c = x->shape.dims[3], rows = c ? x->n_elems / c : 0;
-	const float *scale = vec(ctx, 1, c, "scale"), *offset = scale ? vec(ctx, 2, c, "offset") : NULL;
-	if (!offset)
-		goto cleanup;
+	const float *scale = vec(ctx, 1), *offset = vec(ctx, 2);
 	/* Inference, or training that mixes the running values, reads mean and variance. */
-	bool need_running = !s->training || s->avg_factor != 1.0f;
-	const float *rmean = NULL, *rvar = NULL;
-	if (need_running && (!(rmean = vec(ctx, 3, c, "mean")) || !(rvar = vec(ctx, 4, c, "variance"))))
-		goto cleanup;
+	bool need_running = tfc__bn_needs_running(s);
+	const float *rmean = need_running ? vec(ctx, 3) : NULL, *rvar = need_running ? vec(ctx, 4) : NULL;
 	mean = tfc__calloc((size_t)c + 1, sizeof(double));
 	var = tfc__calloc((size_t)c + 1, sizeof(double));
 	const float *xp = tfc_tensor_data(x);
@@ -163,8 +197,9 @@ cleanup:
 
 static void bn_grad_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct bn_state *s = ctx->state;
-	if (!tfc__kernel_inputs_ok(ctx, 5, TFC_DTYPE_INVALID))
+	const struct tfc__bn_state *s = ctx->state;
+	int64_t c, rows;
+	if (!tfc__bn_args_ok(ctx, s, true, &c, &rows))
 		return;
 	tfc_tensor *dy = nhwc(ctx, s, 0), *x = NULL, *dx = NULL;
 	double *sdy = NULL, *sdyx = NULL;
@@ -173,21 +208,7 @@ static void bn_grad_compute(struct tfc_kernel_ctx *ctx)
 	x = nhwc(ctx, s, 1);
 	if (!x)
 		goto cleanup;
-	if (x->n_elems != dy->n_elems || x->shape.dims[3] != dy->shape.dims[3]) {
-		char b0[128], b1[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "x and y_backprop must have same shape, but x has shape %s and "
-				 "y_backprop has shape %s",
-				 tfc__kshape(&ctx->inputs[1]->shape, b0, sizeof(b0)),
-				 tfc__kshape(&ctx->inputs[0]->shape, b1, sizeof(b1)));
-		goto cleanup;
-	}
-	int64_t c = x->shape.dims[3], rows = c ? x->n_elems / c : 0;
-	const float *scale = vec(ctx, 2, c, "scale");
-	const float *mean = scale ? vec(ctx, 3, c, "reserve_space_1") : NULL;
-	const float *var = mean ? vec(ctx, 4, c, "reserve_space_2") : NULL;
-	if (!var)
-		goto cleanup;
+	const float *scale = vec(ctx, 2), *mean = vec(ctx, 3), *var = vec(ctx, 4);
 	const float *xp = tfc_tensor_data(x), *gp = tfc_tensor_data(dy);
 	sdy = tfc__calloc((size_t)c + 1, sizeof(double));
 	sdyx = tfc__calloc((size_t)c + 1, sizeof(double)); /* sum dy * x_hat */
@@ -231,7 +252,7 @@ cleanup:
 	tfc_tensor_free(dy);
 }
 
-#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = bn_create, .destroy = bn_destroy, \
+#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = tfc__bn_create, .destroy = tfc__bn_destroy, \
 		      .compute = FN }
 const struct tfc_kernel_def tfc__batchnorm_kernels[] = {
 	K("FusedBatchNorm", bn_compute),

@@ -44,6 +44,9 @@ extern const struct tfc_kernel_def tfc__gpu_matmul_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_conv_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_nn_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_training_kernels[];
+/* (cuda/pool_gpu.c, cuda/batchnorm_gpu.c) */
+extern const struct tfc_kernel_def tfc__gpu_pool_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_batchnorm_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */
@@ -175,5 +178,52 @@ bool tfc__window_out(const struct tfc__window *w, int dim, int64_t in, int64_t k
 
 /* x (rank 4, NCHW) as a new NHWC tensor, or the reverse (to_nchw); NULL with st set. */
 tfc_tensor *tfc__to_layout(const tfc_tensor *x, bool to_nchw, tfc_status *st);
+
+/* ---- pooling and batch normalization: what the CPU kernels (kernels/pooling.c,
+ * kernels/batchnorm.c) share with the GPU ones (cuda/pool_gpu.c, cuda/batchnorm_gpu.c) */
+
+/* A pooling node's state: T (float or double; absent is float) and its window. Made
+ * by tfc__pool_create (NULL with st set: Unimplemented for another T, InvalidArgument
+ * for malformed window attrs), freed by tfc__pool_destroy. */
+struct tfc__pool_state {
+	struct tfc__window w;
+	tfc_dtype dtype;
+};
+void *tfc__pool_create(const tfc_operation *op, tfc_status *st);
+void tfc__pool_destroy(void *state);
+
+/* A 2-D pooling in NHWC terms whatever the data format: input [n, ih, iw, c], window
+ * kh x kw moved by sh, sw, output [n, oh, ow, c]; pt and pl are the rows and columns
+ * of padding before the image (TensorFlow's SAME puts the odd one after). */
+struct tfc__pool_geom {
+	int64_t n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl;
+};
+enum tfc__pool_kind { TFC_POOL_FORWARD, TFC_POOL_MAX_GRAD, TFC_POOL_AVG_GRAD };
+/* The argument checks of MaxPool and AvgPool (TFC_POOL_FORWARD: input), MaxPoolGrad
+ * (orig_input, orig_output, grad) and AvgPoolGrad (orig_input_shape, read on the
+ * host, and grad) with the window of s: inputs present, 4-D tensors of s's dtype, a
+ * window that fits, grad of the output's shape. Fills g; false with InvalidArgument in
+ * ctx->st, in the CPU kernels' words. */
+bool tfc__pool_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__pool_state *s, enum tfc__pool_kind kind,
+		       struct tfc__pool_geom *g);
+
+/* A fused batch normalization node's state (T and U float, else Unimplemented):
+ * made by tfc__bn_create, freed by tfc__bn_destroy. */
+struct tfc__bn_state {
+	float epsilon, avg_factor; /* avg_factor: exponential_avg_factor (1 when absent) */
+	bool training, nchw, v3;   /* is_training, data_format NCHW, FusedBatchNormV3 */
+};
+void *tfc__bn_create(const tfc_operation *op, tfc_status *st);
+void tfc__bn_destroy(void *state);
+/* Whether the node reads its mean and variance inputs: inference, or training that
+ * mixes the running values by exponential_avg_factor. */
+bool tfc__bn_needs_running(const struct tfc__bn_state *s);
+/* The argument checks of FusedBatchNorm* (grad false: x, scale, offset, and mean and
+ * variance when read) and FusedBatchNormGrad* (grad true: y_backprop and x of one
+ * shape, scale, reserve_space_1 and _2): 4-D float x, [C] float vectors. Sets *c to
+ * the channels and *rows to the elements per channel; false with InvalidArgument in
+ * ctx->st, in the CPU kernels' words. */
+bool tfc__bn_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__bn_state *s, bool grad, int64_t *c,
+		     int64_t *rows);
 
 #endif /* TFC_KERNELS_H */

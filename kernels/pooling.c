@@ -5,25 +5,22 @@
  * (each gradient goes to the first maximum of its window, scanning rows then
  * columns) and AvgPoolGrad (each gradient spread evenly over its window); NHWC and
  * NCHW (transposed to NHWC and back), SAME and VALID padding; float and double.
- * Windows come from struct tfc__window (kernels/conv_kernels.c).
+ * Windows come from struct tfc__window (kernels/conv_kernels.c). The argument checks
+ * (tfc__pool_args_ok) and the node state are shared with the GPU kernels
+ * (cuda/pool_gpu.c).
  */
 #include <math.h>
 
 #include "kernels.h"
 
-struct pool_state {
-	struct tfc__window w;
-	tfc_dtype dtype;
-};
-
-static void *pool_create(const tfc_operation *op, tfc_status *st)
+void *tfc__pool_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	if (t == TFC_DTYPE_INVALID)
 		t = TFC_FLOAT;
 	if (t != TFC_FLOAT && t != TFC_DOUBLE)
 		return tfc__kernel_unsupported(op, "T", t, st);
-	struct pool_state *s = tfc__malloc(sizeof(*s));
+	struct tfc__pool_state *s = tfc__malloc(sizeof(*s));
 	s->dtype = t;
 	if (!tfc__window_parse(op, true, &s->w, st)) {
 		free(s);
@@ -32,14 +29,10 @@ static void *pool_create(const tfc_operation *op, tfc_status *st)
 	return s;
 }
 
-static void pool_destroy(void *s) { free(s); }
-
-struct pgeom {
-	int64_t n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl;
-};
+void tfc__pool_destroy(void *s) { free(s); }
 
 static bool pgeom(struct tfc_kernel_ctx *ctx, const struct tfc__window *w, const int64_t *in,
-		  struct pgeom *g)
+		  struct tfc__pool_geom *g)
 {
 	g->n = in[0];
 	g->ih = in[1];
@@ -73,21 +66,85 @@ static void stv(void *p, tfc_dtype t, int64_t i, double v)
 		((double *)p)[i] = v;
 }
 
-/* An NHWC reference to input k (converted from NCHW when needed); NULL with st set. */
-static tfc_tensor *nhwc(struct tfc_kernel_ctx *ctx, const struct pool_state *s, int k)
+/* Input k must be a 4-D tensor of the node's dtype; false with ctx->st set. */
+static bool is_4d(struct tfc_kernel_ctx *ctx, const struct tfc__pool_state *s, int k)
 {
 	const tfc_tensor *x = ctx->inputs[k];
-	if (x->shape.rank != 4 || x->dtype != s->dtype) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "input must be 4-dimensional %s, got %s %s",
-				 tfc_dtype_name(s->dtype), tfc_dtype_name(x->dtype),
-				 tfc__kshape(&x->shape, b, sizeof(b)));
-		return NULL;
+	if (x->shape.rank == 4 && x->dtype == s->dtype)
+		return true;
+	char b[128];
+	tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "input must be 4-dimensional %s, got %s %s",
+			 tfc_dtype_name(s->dtype), tfc_dtype_name(x->dtype), tfc__kshape(&x->shape, b, sizeof(b)));
+	return false;
+}
+
+/* Dims d of the data format in NHWC order. */
+static void nhwc_dims(const struct tfc__pool_state *s, const int64_t *d, int64_t out[4])
+{
+	out[0] = d[0];
+	out[1] = s->w.nchw ? d[2] : d[1];
+	out[2] = s->w.nchw ? d[3] : d[2];
+	out[3] = s->w.nchw ? d[1] : d[3];
+}
+
+bool tfc__pool_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__pool_state *s, enum tfc__pool_kind kind,
+		       struct tfc__pool_geom *g)
+{
+	int n_in = kind == TFC_POOL_FORWARD ? 1 : kind == TFC_POOL_MAX_GRAD ? 3 : 2;
+	if (!tfc__kernel_inputs_ok(ctx, n_in, TFC_DTYPE_INVALID))
+		return false;
+	int64_t in[4];
+	if (kind == TFC_POOL_AVG_GRAD) {
+		const tfc_tensor *shp = ctx->inputs[0];
+		if ((shp->dtype != TFC_INT32 && shp->dtype != TFC_INT64) || shp->shape.rank != 1 ||
+		    shp->n_elems != 4) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+					 "orig_input_shape must be 1-dimensional and 4 elements");
+			return false;
+		}
+		int64_t d[4];
+		for (int i = 0; i < 4; i++) {
+			d[i] = tfc__kint(shp, i);
+			if (d[i] < 0) {
+				tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "orig_input_shape must be non-negative");
+				return false;
+			}
+		}
+		nhwc_dims(s, d, in);
+	} else {
+		if (!is_4d(ctx, s, 0))
+			return false;
+		nhwc_dims(s, ctx->inputs[0]->shape.dims, in);
 	}
+	if (!pgeom(ctx, &s->w, in, g))
+		return false;
+	if (kind == TFC_POOL_FORWARD)
+		return true;
+	int k = kind == TFC_POOL_MAX_GRAD ? 2 : 1;
+	if (!is_4d(ctx, s, k))
+		return false;
+	int64_t d[4];
+	nhwc_dims(s, ctx->inputs[k]->shape.dims, d);
+	if (d[0] != g->n || d[1] != g->oh || d[2] != g->ow || d[3] != g->c) {
+		char b[128];
+		tfc_shape sh = tfc_shape_make(4, d);
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
+				 "Expected grad shape to be [%lld,%lld,%lld,%lld] (NHWC), but got %s", (long long)g->n,
+				 (long long)g->oh, (long long)g->ow, (long long)g->c, tfc__kshape(&sh, b, sizeof(b)));
+		return false;
+	}
+	return true;
+}
+
+/* An NHWC reference to input k (converted from NCHW when needed; tfc__pool_args_ok
+ * has checked it); NULL with st set. */
+static tfc_tensor *nhwc(struct tfc_kernel_ctx *ctx, const struct tfc__pool_state *s, int k)
+{
+	const tfc_tensor *x = ctx->inputs[k];
 	return s->w.nchw ? tfc__to_layout(x, false, ctx->st) : tfc_tensor_ref((tfc_tensor *)x);
 }
 
-static void set_out(struct tfc_kernel_ctx *ctx, const struct pool_state *s, tfc_tensor *o)
+static void set_out(struct tfc_kernel_ctx *ctx, const struct tfc__pool_state *s, tfc_tensor *o)
 {
 	if (s->w.nchw) {
 		tfc_tensor *t = tfc__to_layout(o, true, ctx->st);
@@ -101,7 +158,7 @@ static void set_out(struct tfc_kernel_ctx *ctx, const struct pool_state *s, tfc_
 }
 
 /* Window (oh, ow) clipped to the image: rows [h0, h1), cols [w0, w1). */
-static void window(const struct pgeom *g, int64_t oh, int64_t ow, int64_t *h0, int64_t *h1,
+static void window(const struct tfc__pool_geom *g, int64_t oh, int64_t ow, int64_t *h0, int64_t *h1,
 		   int64_t *w0, int64_t *w1)
 {
 	*h0 = oh * g->sh - g->pt;
@@ -119,7 +176,7 @@ static void window(const struct pgeom *g, int64_t oh, int64_t ow, int64_t *h0, i
  * the loops over it vectorize; the generic double path below reads one element at a
  * time across the window (about 15x slower on LeNet's 64x28x28x6 pool). */
 struct fpool {
-	const struct pgeom *g;
+	const struct tfc__pool_geom *g;
 	const float *x, *dy;
 	float *out;
 	bool max;
@@ -128,7 +185,7 @@ struct fpool {
 static void fpool_forward(void *arg, int64_t b0, int64_t b1)
 {
 	const struct fpool *j = arg;
-	const struct pgeom *g = j->g;
+	const struct tfc__pool_geom *g = j->g;
 	for (int64_t b = b0; b < b1; b++)
 		for (int64_t oh = 0; oh < g->oh; oh++)
 			for (int64_t ow = 0; ow < g->ow; ow++) {
@@ -159,7 +216,7 @@ static void fpool_forward(void *arg, int64_t b0, int64_t b1)
 static void fpool_max_grad(void *arg, int64_t b0, int64_t b1)
 {
 	const struct fpool *j = arg;
-	const struct pgeom *g = j->g;
+	const struct tfc__pool_geom *g = j->g;
 	float *best = tfc__malloc(((size_t)g->c + 1) * sizeof(float));
 	int64_t *at = tfc__malloc(((size_t)g->c + 1) * sizeof(int64_t));
 	for (int64_t b = b0; b < b1; b++)
@@ -189,7 +246,7 @@ static void fpool_max_grad(void *arg, int64_t b0, int64_t b1)
 }
 
 /* Images per chunk: at least ~64K window reads, so small pools stay on one thread. */
-static int64_t images_per_chunk(const struct pgeom *g)
+static int64_t images_per_chunk(const struct tfc__pool_geom *g)
 {
 	int64_t per = g->oh * g->ow * g->c * g->kh * g->kw;
 	return per > 0 ? 65536 / per + 1 : 1;
@@ -198,15 +255,13 @@ static int64_t images_per_chunk(const struct pgeom *g)
 /* For each output element: max (and the input index of the first maximum) or mean. */
 static void pool_forward(struct tfc_kernel_ctx *ctx, bool max)
 {
-	const struct pool_state *s = ctx->state;
-	if (!tfc__kernel_inputs_ok(ctx, 1, TFC_DTYPE_INVALID))
+	const struct tfc__pool_state *s = ctx->state;
+	struct tfc__pool_geom g;
+	if (!tfc__pool_args_ok(ctx, s, TFC_POOL_FORWARD, &g))
 		return;
 	tfc_tensor *x = nhwc(ctx, s, 0), *o = NULL;
-	struct pgeom g;
 	if (!x)
 		return;
-	if (!pgeom(ctx, &s->w, x->shape.dims, &g))
-		goto cleanup;
 	int64_t od[4] = {g.n, g.oh, g.ow, g.c};
 	o = tfc_tensor_new(s->dtype, od, 4, ctx->st);
 	if (!o)
@@ -254,27 +309,16 @@ static void avg_pool_compute(struct tfc_kernel_ctx *ctx) { pool_forward(ctx, fal
 
 static void max_pool_grad_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct pool_state *s = ctx->state;
-	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
+	const struct tfc__pool_state *s = ctx->state;
+	struct tfc__pool_geom g;
+	if (!tfc__pool_args_ok(ctx, s, TFC_POOL_MAX_GRAD, &g))
 		return;
 	tfc_tensor *x = nhwc(ctx, s, 0), *dy = NULL, *dx = NULL;
-	struct pgeom g;
 	if (!x)
 		return;
-	if (!pgeom(ctx, &s->w, x->shape.dims, &g))
-		goto cleanup;
 	dy = nhwc(ctx, s, 2);
 	if (!dy)
 		goto cleanup;
-	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
-	    dy->shape.dims[3] != g.c) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "Expected grad shape to be [%lld,%lld,%lld,%lld] (NHWC), but got %s",
-				 (long long)g.n, (long long)g.oh, (long long)g.ow, (long long)g.c,
-				 tfc__kshape(&dy->shape, b, sizeof(b)));
-		goto cleanup;
-	}
 	dx = tfc_tensor_new(s->dtype, x->shape.dims, 4, ctx->st);
 	if (!dx)
 		goto cleanup;
@@ -320,40 +364,14 @@ cleanup:
 
 static void avg_pool_grad_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct pool_state *s = ctx->state;
-	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
+	const struct tfc__pool_state *s = ctx->state;
+	struct tfc__pool_geom g;
+	if (!tfc__pool_args_ok(ctx, s, TFC_POOL_AVG_GRAD, &g))
 		return;
-	const tfc_tensor *shp = ctx->inputs[0];
-	if ((shp->dtype != TFC_INT32 && shp->dtype != TFC_INT64) || shp->shape.rank != 1 ||
-	    shp->n_elems != 4) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "orig_input_shape must be 1-dimensional and 4 elements");
-		return;
-	}
-	int64_t d[4];
-	for (int i = 0; i < 4; i++) {
-		d[i] = tfc__kint(shp, i);
-		if (d[i] < 0) {
-			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "orig_input_shape must be non-negative");
-			return;
-		}
-	}
-	int64_t in[4] = {d[0], s->w.nchw ? d[2] : d[1], s->w.nchw ? d[3] : d[2], s->w.nchw ? d[1] : d[3]};
-	struct pgeom g;
-	if (!pgeom(ctx, &s->w, in, &g))
-		return;
+	int64_t in[4] = {g.n, g.ih, g.iw, g.c};
 	tfc_tensor *dy = nhwc(ctx, s, 1), *dx = NULL;
 	if (!dy)
 		return;
-	if (dy->shape.dims[0] != g.n || dy->shape.dims[1] != g.oh || dy->shape.dims[2] != g.ow ||
-	    dy->shape.dims[3] != g.c) {
-		char b[128];
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
-				 "Expected grad shape to be [%lld,%lld,%lld,%lld] (NHWC), but got %s",
-				 (long long)g.n, (long long)g.oh, (long long)g.ow, (long long)g.c,
-				 tfc__kshape(&dy->shape, b, sizeof(b)));
-		goto cleanup;
-	}
 	dx = tfc_tensor_new(s->dtype, in, 4, ctx->st);
 	if (!dx)
 		goto cleanup;
@@ -393,7 +411,7 @@ static void *pool_v2_create(const tfc_operation *op, tfc_status *st)
 		t = TFC_FLOAT;
 	if (t != TFC_FLOAT && t != TFC_DOUBLE)
 		return tfc__kernel_unsupported(op, "T", t, st);
-	struct pool_state *s = tfc__calloc(1, sizeof(*s));
+	struct tfc__pool_state *s = tfc__calloc(1, sizeof(*s));
 	s->dtype = t;
 	s->w.nchw = tfc__kernel_attr_str_is(op, "data_format", "NCHW", false);
 	s->w.padding = tfc__kernel_attr_str_is(op, "padding", "SAME", false) ? 1 : 0;
@@ -404,10 +422,10 @@ static void *pool_v2_create(const tfc_operation *op, tfc_status *st)
 /* Runs fn with the window read from inputs k and k+1 (ksize, strides). */
 static void pool_v2(struct tfc_kernel_ctx *ctx, int k, void (*fn)(struct tfc_kernel_ctx *))
 {
-	const struct pool_state *s = ctx->state;
+	const struct tfc__pool_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, k + 2, TFC_DTYPE_INVALID))
 		return;
-	struct pool_state local = *s;
+	struct tfc__pool_state local = *s;
 	for (int j = 0; j < 2; j++) {
 		const tfc_tensor *t = ctx->inputs[k + j];
 		if (t->dtype != TFC_INT32 || t->shape.rank != 1 || t->n_elems != 4) {
@@ -441,16 +459,16 @@ static void max_pool_grad_v2_compute(struct tfc_kernel_ctx *ctx)
 	pool_v2(ctx, 3, max_pool_grad_compute);
 }
 
-#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = pool_create, .destroy = pool_destroy, \
+#define K(NAME, FN) { .op = NAME, .device = "CPU", .create = tfc__pool_create, .destroy = tfc__pool_destroy, \
 		      .compute = FN }
 const struct tfc_kernel_def tfc__pooling_kernels[] = {
 	K("MaxPool", max_pool_compute),
 	K("AvgPool", avg_pool_compute),
 	K("MaxPoolGrad", max_pool_grad_compute),
 	K("AvgPoolGrad", avg_pool_grad_compute),
-	{ .op = "MaxPoolV2", .device = "CPU", .create = pool_v2_create, .destroy = pool_destroy,
+	{ .op = "MaxPoolV2", .device = "CPU", .create = pool_v2_create, .destroy = tfc__pool_destroy,
 	  .compute = max_pool_v2_compute },
 	{ .op = "MaxPoolGradV2", .device = "CPU", .create = pool_v2_create,
-	  .destroy = pool_destroy, .compute = max_pool_grad_v2_compute },
+	  .destroy = tfc__pool_destroy, .compute = max_pool_grad_v2_compute },
 	{ .op = NULL },
 };

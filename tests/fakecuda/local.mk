@@ -9,12 +9,13 @@
 # Included last from Makefile.am, after every fragment that adds to libtfcbase.la.
 
 EXTRA_DIST += tests/fakecuda/fake.h tests/fakecuda/fake_cuda.c tests/fakecuda/fake_cublas.c \
-	tests/fakecuda/launch.c tests/fakecuda/tracer.c tests/fakecuda/test_fakecuda.c
+	tests/fakecuda/launch.c tests/fakecuda/launch_pool.c tests/fakecuda/tracer.c tests/fakecuda/test_fakecuda.c
 
 if HAVE_CUDA
 check_LTLIBRARIES += libtfc_fakegpu.la
 libtfc_fakegpu_la_SOURCES = $(libtfcbase_la_SOURCES) cuda/dnn_none.c tests/fakecuda/fake.h \
-	tests/fakecuda/fake_cuda.c tests/fakecuda/fake_cublas.c tests/fakecuda/launch.c tests/fakecuda/tracer.c
+	tests/fakecuda/fake_cuda.c tests/fakecuda/fake_cublas.c tests/fakecuda/launch.c tests/fakecuda/launch_pool.c \
+	tests/fakecuda/tracer.c
 nodist_libtfc_fakegpu_la_SOURCES = $(nodist_libtfcbase_la_SOURCES) $(nodist_libtfccore_la_SOURCES)
 # libtfcbase.la's libraries less libtfcnvidia.la: no NVIDIA library is linked, so the
 # fake's are the only cuda* and cublas* symbols.
@@ -34,4 +35,9 @@ tests_test_gpu_session_fake_LDADD = libtfc_fakegpu.la
 tests_test_gpu_kernels_fake_SOURCES = tests/test_gpu_kernels.c
 tests_test_gpu_kernels_fake_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_test_gpu_kernels_fake_LDADD = libtfc_fakegpu.la $(SQLITE_LIBS)
+check_PROGRAMS += tests/test_gpu_pool_fake
+TESTS += tests/test_gpu_pool_fake
+tests_test_gpu_pool_fake_SOURCES = tests/test_gpu_pool.c
+tests_test_gpu_pool_fake_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_gpu_pool_fake_LDADD = libtfc_fakegpu.la
 endif
