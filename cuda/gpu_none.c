@@ -12,6 +12,7 @@ const struct tfc_kernel_def tfc__gpu_matmul_kernels[] = {{0}};
 const struct tfc_kernel_def tfc__gpu_conv_kernels[] = {{0}};
 const struct tfc_kernel_def tfc__gpu_nn_kernels[] = {{0}};
 const struct tfc_kernel_def tfc__gpu_training_kernels[] = {{0}};
+const struct tfc_kernel_def tfc__gpu_state_kernels[] = {{0}};
 
 int tfc__gpu_count(char *why, size_t n)
 {
