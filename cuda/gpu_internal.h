@@ -150,6 +150,30 @@ cudaError_t tfc__gpu_launch_xent(cudaStream_t s, int dtype, const void *logits, 
 
 /* Pooling and batch normalization (cuda/pool_kernels.cu, cuda/batchnorm_kernels.cu). */
 #include "pool_launch.h"
+/* Optimizer updates (cuda/train_kernels.cu), in place over n elements, element i
+ * reading grad[i] and the slots' element i and writing the slots in order (so when
+ * two slots are one buffer the later's value stays, as on the CPU). Float updates
+ * use the scalars rounded to float, as the CPU kernels' float paths do. Host twins
+ * for the fake CUDA runtime: tests/fakecuda/launch_train.c.
+ * Momentum: accum = accum * momentum + grad; var -= use_nesterov ?
+ * grad * lr + accum * momentum * lr : accum * lr. */
+cudaError_t tfc__gpu_launch_apply_momentum(cudaStream_t s, int dtype, void *var, void *accum, const void *grad,
+					   int64_t n, double lr, double momentum, bool nesterov);
+/* Adam with alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power) computed by the
+ * caller: m += (grad - m) * (1 - beta1); v += (grad^2 - v) * (1 - beta2);
+ * var -= (use_nesterov ? m * beta1 + (1 - beta1) * grad : m) * alpha / (sqrt(v) + epsilon). */
+cudaError_t tfc__gpu_launch_apply_adam(cudaStream_t s, int dtype, void *var, void *m, void *v, const void *grad,
+				       int64_t n, double alpha, double beta1, double beta2, double epsilon,
+				       bool nesterov);
+
+/* ---- variables on the GPU (cuda/state_gpu.c) */
+
+/* With ref->mu held and ref->value set: a value of ref in this GPU's memory that the
+ * running kernel may write in place: the value itself when it lives here and no one
+ * but the variable and the kernel's own inputs holds it, else a copy (from the host,
+ * or from this GPU on the compute stream) swapped into the ref, so that a reader who
+ * took the old value keeps it. NULL with ctx->st set. */
+tfc_tensor *tfc__gpu_ref_writable(struct tfc_kernel_ctx *ctx, struct tfc_ref *ref);
 
 /* ---- CUPTI (cuda/cupti_tracer.c) */
 

@@ -9,14 +9,14 @@ noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h cuda/conv_
 noinst_HEADERS += cuda/pool_launch.h
 AM_CPPFLAGS += -I$(top_srcdir)/cuda
 EXTRA_DIST += cuda/gpu_none.c cuda/dnn_none.c cuda/cwise_kernels.cu cuda/conv_kernels.cu cuda/nn_kernels.cu \
-	tests/test_cupti_records.c
+	cuda/train_kernels.cu tests/test_cupti_records.c tests/fakecuda/launch_train.c
 
 # nvcc builds the .cu files for these GPUs (Turing, Ampere, Hopper) plus PTX for
 # newer ones; override with `make NVCC_ARCH=...`.
 NVCC_ARCH = -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80 \
 	-gencode arch=compute_90,code=[sm_90,compute_90]
 NVCCFLAGS = -O2 -std=c++17 -Xcompiler -fPIC -I$(top_srcdir)/cuda
-CUDA_OBJECTS = cuda/cwise_kernels.lo cuda/conv_kernels.lo cuda/nn_kernels.lo
+CUDA_OBJECTS = cuda/cwise_kernels.lo cuda/conv_kernels.lo cuda/nn_kernels.lo cuda/train_kernels.lo
 # pooling and batch normalization (cuda/pool_gpu.c, cuda/batchnorm_gpu.c)
 CUDA_OBJECTS += cuda/pool_kernels.lo cuda/batchnorm_kernels.lo
 EXTRA_DIST += cuda/pool_kernels.cu cuda/batchnorm_kernels.cu cuda/pool_gpu.c cuda/batchnorm_gpu.c
@@ -31,7 +31,7 @@ tests_test_cupti_records_LDADD = libtfccore.la
 # .cu files, and nothing else of NVIDIA's, so tests/fakecuda can link the same
 # objects against a fake of those (tests/fakecuda/local.mk).
 libtfcbase_la_SOURCES += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c \
-	cuda/nn_gpu.c cuda/training_gpu.c
+	cuda/nn_gpu.c cuda/training_gpu.c cuda/state_gpu.c
 # What needs NVIDIA's libraries themselves: the CUPTI tracer and cuDNN's
 # convolutions, linking cudart, cuBLAS, CUPTI (and cuDNN), and the device code; part
 # of libtfcbase.la, and kept apart so the fake build can leave them out. (The .cu
@@ -45,7 +45,8 @@ libtfcbase_la_SOURCES += cuda/pool_gpu.c cuda/batchnorm_gpu.c
 CLEANFILES += cuda/.libs/pool_kernels.o cuda/.libs/batchnorm_kernels.o
 libtfcbase_la_LIBADD += libtfcnvidia.la $(CUDA_OBJECTS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
-CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o
+CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o \
+	cuda/.libs/train_kernels.o
 if HAVE_CUDNN
 libtfcnvidia_la_SOURCES += cuda/conv_gpu.c cuda/conv_autotune.c
 else
@@ -56,7 +57,7 @@ else
 libtfcbase_la_SOURCES += cuda/gpu_none.c
 endif
 EXTRA_DIST += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c cuda/nn_gpu.c \
-	cuda/training_gpu.c cuda/conv_gpu.c cuda/conv_autotune.c cuda/cupti_tracer.c cuda/cupti_records.c
+	cuda/training_gpu.c cuda/state_gpu.c cuda/conv_gpu.c cuda/conv_autotune.c cuda/cupti_tracer.c cuda/cupti_records.c
 
 # libtool cannot drive nvcc, so a .cu becomes a PIC object under cuda/.libs and a
 # libtool object file (.lo) naming it, which libtool then links like any other.
@@ -95,11 +96,19 @@ tests_test_gpu_kernels_LDADD = libtfccore.la $(SQLITE_LIBS)
 check_PROGRAMS += tests/test_gpu_pool
 TESTS += tests/test_gpu_pool
 tests_test_gpu_pool_LDADD = libtfccore.la
-check-gpu: tests/test_gpu_pool
+# tests/test_gpu_state.c: the variable ops and optimizer updates on the GPU against
+# the CPU's, training loops placed on the GPU, a checkpoint of a GPU variable (TAP
+# skips without a GPU).
+check_PROGRAMS += tests/test_gpu_state
+TESTS += tests/test_gpu_state
+tests_test_gpu_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_gpu_state_LDADD = libtfccore.la
+check-gpu: tests/test_gpu_pool tests/test_gpu_state
 check-gpu: tests/test_gpu_kernels tests/test_gpu_session
 	tests/test_gpu_session
 	tests/test_gpu_kernels
 	tests/test_gpu_pool
+	tests/test_gpu_state
 .PHONY: check-gpu
 
 # make bench-gpu: a training step of an MLP on the GPU and on the CPU

@@ -1,24 +1,30 @@
 /*
- * training_gpu.c: ApplyGradientDescent (the ref form: var -= alpha * delta) on the
- * GPU, float and double, through cuBLAS's axpy.
+ * training_gpu.c: optimizer updates on the GPU, float and double, updating the
+ * variable's value (and its slots') in the GPU's memory in place: ApplyGradientDescent
+ * and ResourceApplyGradientDescent (var -= alpha * delta, cuBLAS's axpy),
+ * ApplyMomentum and ResourceApplyMomentum, ApplyAdam and ResourceApplyAdam (the
+ * kernels of cuda/train_kernels.cu).
  *
- * Locking is the CPU kernel's (kernels/training_kernels.c): the variable's ref mutex
- * is held for the whole update, here across the device round trip (the value and the
- * gradient go in, the new value comes back), so two updates of one variable still
- * serialize and no reader sees a half-written value. Holding it while the GPU works
- * cannot deadlock: the stream thread takes the GPU first (sync_mu, while it runs a
- * kernel) and the ref mutex second, and no holder of a ref mutex waits for a GPU.
- * The new value is downloaded into a fresh host tensor that replaces the old one in
- * the ref, as the CPU kernel does whenever someone else holds the value, so a reader
- * that took the value earlier keeps it unchanged.
+ * Checks, locking and node state are the CPU kernels' (kernels/training_kernels.c,
+ * through tfc__train_begin/end): the slots are locked in input order, each once, and
+ * held for the whole update, here while the GPU works on it, so two updates of one
+ * variable still serialize and no reader sees a half-written value. Holding them
+ * while the GPU works cannot deadlock: the stream thread takes the GPU first (sync_mu,
+ * while it runs a kernel) and a ref mutex second, and no holder of a ref mutex waits
+ * for a GPU. A slot's value is written in place when no one else holds it, else into
+ * a fresh device tensor swapped into the ref (tfc__gpu_ref_writable), so a reader
+ * that took the value earlier keeps it unchanged. A value a CPU kernel left on the
+ * host (another signature placed the variable on the CPU) moves to this GPU here.
+ * The scalars (alpha, lr, the betas, ...) are read on the host (host_inputs); the
+ * gradient may be the GPU's or the host's.
  *
- * Placement: the placer puts a node with a ref input in its variable's colocation
- * group (core/placer.c), and a group goes to the GPU only when every member has a
- * GPU kernel. VariableV2, Assign and the variable's `read` Identity have none yet, so
- * today ApplyGradientDescent stays on the CPU with its variable; this kernel runs
- * when the kernel record is called on a GPU device directly (tests/test_gpu_kernels.c)
- * and will be placed once the variable ops are (see README, "GPU").
+ * Placement: the placer puts an update op in its variable's colocation group
+ * (core/placer.c), which goes to the GPU when every member has a GPU kernel: with the
+ * variable ops of cuda/state_gpu.c, a graph whose variables are only assigned, read
+ * and updated by these ops keeps its variables and updates on the GPU.
  */
+#include <math.h>
+
 #include "gpu_internal.h"
 
 static bool supports(const tfc_operation *op)
@@ -27,93 +33,97 @@ static bool supports(const tfc_operation *op)
 	return t == TFC_FLOAT || t == TFC_DOUBLE;
 }
 
-static bool same_shape(const tfc_shape *a, const tfc_shape *b)
+enum update { U_GD, U_MOMENTUM, U_ADAM };
+
+static enum update update_of(const char *op)
 {
-	return a->rank == b->rank && memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
+	if (strstr(op, "Momentum"))
+		return U_MOMENTUM;
+	return strstr(op, "Adam") ? U_ADAM : U_GD;
 }
 
-/* var += -alpha * delta on the device; the new value into nt (host). */
-static bool update(struct tfc_kernel_ctx *ctx, const tfc_tensor *var, const tfc_tensor *delta, double alpha,
-		   tfc_tensor *nt)
+/* The update of a, whose slots are locked and checked; false with ctx->st set. */
+static bool update(struct tfc_kernel_ctx *ctx, struct tfc__train_args *a)
 {
 	struct tfc__gpu *g = tfc__gpu_current();
-	int64_t n = var->n_elems;
-	if (n > INT32_MAX) {
-		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "ApplyGradientDescent on the GPU: 2^31 elements or more");
+	int64_t n = a->grad->n_elems;
+	enum update u = update_of(a->op);
+	if (u == U_GD && n > INT32_MAX) {
+		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "%s on the GPU: 2^31 elements or more", a->op);
 		return false;
 	}
-	void *dv = tfc__gpu_upload(ctx, var);
-	void *dg = dv ? tfc__gpu_upload(ctx, delta) : NULL;
+	const void *dg = tfc__gpu_upload(ctx, a->grad);
 	if (!dg)
 		return false;
-	cublasStatus_t s;
-	if (var->dtype == TFC_FLOAT) {
-		float a = (float)-alpha;
-		s = cublasSaxpy(g->blas, (int)n, &a, dg, 1, dv, 1);
-	} else {
-		double a = -alpha;
-		s = cublasDaxpy(g->blas, (int)n, &a, dg, 1, dv, 1);
+	void *v[TFC_TRAIN_MAX_SLOTS];
+	for (int k = 0; k < a->n_slots; k++) {
+		int j = tfc__train_same_as(a, k);
+		tfc_tensor *w = j >= 0 ? NULL : tfc__gpu_ref_writable(ctx, a->refs[k]);
+		if (j < 0 && !w)
+			return false;
+		v[k] = j >= 0 ? v[j] : tfc_tensor_data(w);
 	}
-	return TFC_CUBLAS_CHECK(s, ctx->st) && tfc__gpu_download(ctx, dv, nt);
+	if (n == 0)
+		return true;
+	int dt = a->dtype == TFC_FLOAT ? 0 : 1;
+	const double *s = a->scalars;
+	switch (u) {
+	case U_GD: {
+		cublasStatus_t st;
+		if (dt == 0) {
+			float alpha = -(float)s[0];
+			st = cublasSaxpy(g->blas, (int)n, &alpha, dg, 1, v[0], 1);
+		} else {
+			double alpha = -s[0];
+			st = cublasDaxpy(g->blas, (int)n, &alpha, dg, 1, v[0], 1);
+		}
+		return TFC_CUBLAS_CHECK(st, ctx->st);
+	}
+	case U_MOMENTUM: /* lr, momentum */
+		return TFC_CUDA_CHECK(tfc__gpu_launch_apply_momentum(g->compute, dt, v[0], v[1], dg, n, s[0], s[1],
+								     a->flag),
+				      ctx->st);
+	case U_ADAM: { /* beta1_power, beta2_power, lr, beta1, beta2, epsilon */
+		double alpha;
+		if (dt == 0) { /* in float, as the CPU's float path computes it */
+			float b1p = (float)s[0], b2p = (float)s[1], lr = (float)s[2];
+			alpha = lr * sqrtf(1 - b2p) / (1 - b1p);
+		} else {
+			alpha = s[2] * sqrt(1 - s[1]) / (1 - s[0]);
+		}
+		return TFC_CUDA_CHECK(tfc__gpu_launch_apply_adam(g->compute, dt, v[0], v[1], v[2], dg, n, alpha, s[3],
+								 s[4], s[5], a->flag),
+				      ctx->st);
+	}
+	}
+	return false;
 }
 
-static void apply_gd_compute(struct tfc_kernel_ctx *ctx)
+static void train_compute(struct tfc_kernel_ctx *ctx)
 {
-	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
-	struct tfc_ref *ref = ctx->n_inputs == 3 && ctx->input_refs ? ctx->input_refs[0] : NULL;
-	char b0[128], b1[128];
-	if (!ref) {
-		tfc_kernel_error(ctx, TFC_INTERNAL, "Input 0 of ApplyGradientDescent is not a reference");
+	struct tfc__train_args a;
+	if (!tfc__train_begin(ctx, &a))
 		return;
-	}
-	const tfc_tensor *alpha = ctx->inputs[1], *delta = ctx->inputs[2];
-	for (int k = 1; k < 3; k++)
-		if (!ctx->inputs[k] || ctx->inputs[k]->dtype != t) {
-			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Input %d of ApplyGradientDescent must be %s", k,
-					 tfc_dtype_name(t));
-			return;
-		}
-	if (alpha->shape.rank != 0) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "alpha is not a scalar: %s",
-				 tfc__kshape(&alpha->shape, b0, sizeof(b0)));
-		return;
-	}
-	double a = t == TFC_FLOAT ? *(const float *)tfc_tensor_data((tfc_tensor *)alpha)
-				  : *(const double *)tfc_tensor_data((tfc_tensor *)alpha);
-	tfc_tensor *nt = NULL;
-	pthread_mutex_lock(&ref->mu);
-	tfc_tensor *old = ref->value;
-	if (!old) {
-		tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION, "Attempting to use uninitialized value %s", ref->name);
-		goto unlock;
-	}
-	if (old->dtype != t) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "ApplyGradientDescent of a %s variable %s with T=%s",
-				 tfc_dtype_name(old->dtype), ref->name, tfc_dtype_name(t));
-		goto unlock;
-	}
-	if (!same_shape(&old->shape, &delta->shape)) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "var and grad do not have the same shape%s %s",
-				 tfc__kshape(&old->shape, b0, sizeof(b0)), tfc__kshape(&delta->shape, b1, sizeof(b1)));
-		goto unlock;
-	}
-	nt = tfc_tensor_new(t, old->shape.dims, old->shape.rank, ctx->st);
-	if (!nt || (old->n_elems > 0 && !update(ctx, old, delta, a, nt)))
-		goto unlock;
-	ref->value = nt; /* the ref takes nt; whoever holds old keeps it */
-	nt = NULL;
-	tfc_tensor_free(old);
-	if (ctx->n_outputs > 0)
-		ctx->output_refs[0] = ref;
-unlock:
-	pthread_mutex_unlock(&ref->mu);
-	tfc_tensor_free(nt);
+	tfc__train_end(ctx, &a, update(ctx, &a));
 }
+
+/* Stateful (they change variables) and taking the GPU's memory as it is; the node's
+ * state is the CPU kernel's (the session frees it through the CPU record). Inputs
+ * read on the host: the scalars, and the resource forms' handles. */
+#define TRAIN(OP, HOST)                                                                                      \
+	{ .op = OP, .device = "GPU", .create = tfc__train_create, .destroy = tfc__train_destroy,             \
+	  .compute = train_compute, .flags = TFC_KF_STATEFUL | TFC_KF_DEVICE_MEMORY, .supports = supports, \
+	  .host_inputs = HOST }
 
 const struct tfc_kernel_def tfc__gpu_training_kernels[] = {
-	/* the variable's value is host memory (the variable ops are CPU ones); delta may
-	 * be the GPU's; alpha is read on the host */
-	{.op = "ApplyGradientDescent", .device = "GPU", .compute = apply_gd_compute,
-	 .flags = TFC_KF_STATEFUL | TFC_KF_DEVICE_MEMORY, .supports = supports, .host_inputs = 1u << 1},
+	/* var, alpha, delta */
+	TRAIN("ApplyGradientDescent", 1u << 1),
+	TRAIN("ResourceApplyGradientDescent", 1u << 0 | 1u << 1),
+	/* var, accum, lr, grad, momentum */
+	TRAIN("ApplyMomentum", 1u << 2 | 1u << 4),
+	TRAIN("ResourceApplyMomentum", 1u << 0 | 1u << 1 | 1u << 2 | 1u << 4),
+	/* var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad */
+	TRAIN("ApplyAdam", 0x1f8u),
+	TRAIN("ResourceApplyAdam", 0x7u | 0x1f8u),
 	{0},
 };

@@ -89,12 +89,14 @@ static bool never(const tfc_operation *op)
 	return false;
 }
 
-/* A GPU Identity forwards numeric tensors where they are, the GPU's memory included. */
+/* A GPU Identity forwards numeric tensors where they are, the GPU's memory included.
+ * A ref input too (a variable's `read`): the executor hands it the variable's current
+ * value, which it forwards like any other, so the variable's colocation group can go
+ * to the GPU when its other members have GPU kernels (cuda/state_gpu.c). */
 static bool numeric_t(const tfc_operation *op)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
-	return tfc_dtype_size(t) > 0 && t != TFC_STRING && t != TFC_RESOURCE && t != TFC_VARIANT &&
-	       !(op->n_inputs > 0 && op->input_types && tfc_dtype_is_ref(op->input_types[0]));
+	return tfc_dtype_size(t) > 0 && t != TFC_STRING && t != TFC_RESOURCE && t != TFC_VARIANT;
 }
 
 const struct tfc_kernel_def tfc__const_kernels[] = {

@@ -1,11 +1,13 @@
 /*
  * kernel_util.c: the helpers that core/kernel.h promises kernels (allocating outputs,
  * forwarding inputs, formatted errors, reading type attrs) and the ones kernels/
- * shares internally (kernels/kernels.h): buffer reuse, buffer sharing, attr defaults
- * and the Unimplemented error of an unsupported dtype.
+ * shares internally (kernels/kernels.h): buffer reuse, buffer sharing, attr defaults,
+ * the Unimplemented error of an unsupported dtype, and bringing a variable's value
+ * back from a GPU's memory for the CPU kernels that read or write it in place.
  */
 #include <stdarg.h>
 
+#include "device_iface.h"
 #include "kernels.h"
 
 tfc_tensor *tfc_kernel_alloc_output(struct tfc_kernel_ctx *ctx, int i, tfc_dtype dtype,
@@ -285,4 +287,17 @@ void tfc__copy_strided(tfc_tensor *dst, int64_t dst_off, const tfc_tensor *src, 
 		if (d < 0)
 			return;
 	}
+}
+
+bool tfc__ref_value_to_host(struct tfc_kernel_ctx *ctx, struct tfc_ref *r)
+{
+	tfc_tensor *old = r->value;
+	if (!old || !tfc__tensor_device(old))
+		return true;
+	tfc_tensor *h = tfc__tensor_to_host(old, ctx->st);
+	if (!h)
+		return false;
+	r->value = h;
+	tfc_tensor_free(old); /* readers that took the device value keep it */
+	return true;
 }

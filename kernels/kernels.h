@@ -37,7 +37,7 @@ extern const struct tfc_kernel_def tfc__misc_kernels[];
 extern const struct tfc_kernel_def tfc__scatter_kernels[];
 extern const struct tfc_kernel_def tfc__sendrecv_kernels[];
 /* The GPU's (cuda/cwise_gpu.c, cuda/matmul_gpu.c, cuda/conv_gpu.c, cuda/nn_gpu.c,
- * cuda/training_gpu.c; empty in a build without CUDA, cuda/gpu_none.c, and the
+ * cuda/training_gpu.c, cuda/state_gpu.c; empty in a build without CUDA, cuda/gpu_none.c, and the
  * convolutions empty in one without cuDNN, cuda/dnn_none.c). */
 extern const struct tfc_kernel_def tfc__gpu_cwise_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_matmul_kernels[];
@@ -47,6 +47,7 @@ extern const struct tfc_kernel_def tfc__gpu_training_kernels[];
 /* (cuda/pool_gpu.c, cuda/batchnorm_gpu.c) */
 extern const struct tfc_kernel_def tfc__gpu_pool_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_batchnorm_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_state_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */
@@ -225,5 +226,96 @@ bool tfc__bn_needs_running(const struct tfc__bn_state *s);
  * ctx->st, in the CPU kernels' words. */
 bool tfc__bn_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__bn_state *s, bool grad, int64_t *c,
 		     int64_t *rows);
+/* With r->mu held: when r's value lives in a device's memory (a GPU kernel of the
+ * variable ran in another signature's placement), swaps in a host copy, so that a CPU
+ * kernel may read and write it (a reader holding the device value keeps it). False
+ * with ctx->st set when the copy fails. (kernels/kernel_util.c) */
+bool tfc__ref_value_to_host(struct tfc_kernel_ctx *ctx, struct tfc_ref *r);
+
+/* ---- the variable ops' pieces that the GPU's (cuda/state_gpu.c) share with the CPU
+ * kernels (kernels/state_kernels.c). The session frees a stateful kernel's state
+ * through the CPU record's destroy (core/session.c), so the GPU records make theirs
+ * with these same create functions. */
+
+/* VariableV2, Variable, VarHandleOp: the variable's name, base dtype and declared
+ * shape. tfc__variable_create checks the dtype attr; tfc__variable_destroy frees. */
+struct tfc__var_state {
+	char *name;      /* shared_name, or the node's name */
+	tfc_dtype dtype; /* base dtype */
+	tfc_shape shape; /* declared (may be partial) */
+};
+void *tfc__variable_create(const tfc_operation *op, tfc_status *st);
+void tfc__variable_destroy(void *state);
+/* Assign: its validate_shape attr. */
+struct tfc__assign_state {
+	bool validate_shape; /* the attr (default true) */
+};
+void *tfc__assign_create(const tfc_operation *op, tfc_status *st);
+void tfc__assign_destroy(void *state);
+/* AssignAdd/AssignSub (T), ReadVariableOp/AssignVariableOp (dtype),
+ * AssignAdd/SubVariableOp (dtype): dtype checks only, no state (NULL). */
+void *tfc__assign_update_create(const tfc_operation *op, tfc_status *st);
+void *tfc__typed_resource_create(const tfc_operation *op, tfc_status *st);
+void *tfc__assign_update_variable_create(const tfc_operation *op, tfc_status *st);
+
+/* The session's slot of a variable-making node; NULL with ctx->st set. */
+struct tfc_ref *tfc__var_lookup(struct tfc_kernel_ctx *ctx, const struct tfc__var_state *s);
+/* The ref behind input 0 of a ref-taking op / the slot that resource handle input k
+ * points at / value input k; each NULL with ctx->st set when missing. */
+struct tfc_ref *tfc__var_input_ref(struct tfc_kernel_ctx *ctx);
+struct tfc_ref *tfc__var_handle_ref(struct tfc_kernel_ctx *ctx, int k);
+const tfc_tensor *tfc__var_value_input(struct tfc_kernel_ctx *ctx, int k);
+/* The checks each op makes with ref->mu held before it changes or reads the value,
+ * in TensorFlow's words: false with ctx->st set when the op must not go on. Assign
+ * (validate_shape), AssignAdd/Sub (initialized, dtype, shape), AssignVariableOp
+ * (dtype), AssignAdd/SubVariableOp (exists, dtype, shape), ReadVariableOp (exists,
+ * the dtype attr). */
+bool tfc__assign_ok(struct tfc_kernel_ctx *ctx, const struct tfc__assign_state *s, const struct tfc_ref *ref,
+		    const tfc_tensor *v);
+bool tfc__assign_update_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref, const tfc_tensor *v);
+bool tfc__assign_variable_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref, const tfc_tensor *v);
+bool tfc__assign_update_variable_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref, const tfc_tensor *v);
+bool tfc__read_variable_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref);
+
+/* ---- the optimizer updates' pieces shared by the CPU kernels
+ * (kernels/training_kernels.c) and the GPU ones (cuda/training_gpu.c). */
+
+#define TFC_TRAIN_MAX_SLOTS 3
+#define TFC_TRAIN_MAX_SCALARS 6
+
+/* A node's state (the op's record, T, the use_nesterov/update_slots attr), made by
+ * tfc__train_create (Unimplemented for a T other than float and double) and freed by
+ * tfc__train_destroy. */
+void *tfc__train_create(const tfc_operation *op, tfc_status *st);
+void tfc__train_destroy(void *state);
+
+/* One update, checked and locked by tfc__train_begin. */
+struct tfc__train_args {
+	int n_slots;                                 /* the variable and its slots */
+	struct tfc_ref *refs[TFC_TRAIN_MAX_SLOTS];   /* in input order */
+	bool locked[TFC_TRAIN_MAX_SLOTS];            /* refs[k]->mu held by us (once per ref) */
+	const tfc_tensor *grad;
+	double scalars[TFC_TRAIN_MAX_SCALARS];       /* the scalar inputs in order (host) */
+	int n_scalars;
+	tfc_dtype dtype;                             /* T */
+	bool flag;                                   /* use_nesterov / update_slots */
+	bool resource;                               /* ResourceApply*: no ref output */
+	const char *op;                              /* "ApplyMomentum" */
+};
+/* Checks ctx's inputs (slots, dtypes, scalars, read on the host), locks the slots in
+ * input order (a slot given twice once) and checks their values (initialized, dtype,
+ * the gradient's shape), with the CPU kernel's texts. True with every slot locked;
+ * false with ctx->st set and nothing locked. */
+bool tfc__train_begin(struct tfc_kernel_ctx *ctx, struct tfc__train_args *a);
+/* Unlocks the slots; when ok, forwards the variable's ref (reference forms). */
+void tfc__train_end(struct tfc_kernel_ctx *ctx, struct tfc__train_args *a, bool ok);
+/* Whether slot k repeats an earlier one (it is locked, and updated, once). */
+static inline int tfc__train_same_as(const struct tfc__train_args *a, int k)
+{
+	for (int j = 0; j < k; j++)
+		if (a->refs[j] == a->refs[k])
+			return j;
+	return -1;
+}
 
 #endif /* TFC_KERNELS_H */

@@ -10,13 +10,17 @@
  */
 #include <pthread.h>
 
+#include "device_iface.h"
 #include "kernels.h"
 
 static bool is_index_type(tfc_dtype t) { return t == TFC_INT32 || t == TFC_INT64; }
 
-/* The variable's value, writable (ref->mu held); NULL with ctx->st set. */
+/* The variable's value, writable (ref->mu held), in host memory (a value a GPU left
+ * in its memory is brought back first); NULL with ctx->st set. */
 static tfc_tensor *writable(struct tfc_kernel_ctx *ctx, struct tfc_ref *r)
 {
+	if (!tfc__ref_value_to_host(ctx, r))
+		return NULL;
 	tfc_tensor *old = r->value;
 	int mine = 1;
 	for (int k = 0; k < ctx->n_inputs; k++)
@@ -125,7 +129,7 @@ static void scatter(struct tfc_kernel_ctx *ctx, enum scatter_kind kind, bool res
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices must be int32 or int64");
 		return;
 	}
-	pthread_mutex_lock(&r->mu);
+	pthread_mutex_lock(&r->mu); /* guards r->value */
 	if (uninitialized(ctx, r, resource))
 		goto unlock;
 	tfc_tensor *v = r->value;
@@ -205,9 +209,14 @@ static void resource_gather_compute(struct tfc_kernel_ctx *ctx)
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "ResourceGather with batch_dims != 0");
 		return;
 	}
-	pthread_mutex_lock(&r->mu);
+	pthread_mutex_lock(&r->mu); /* guards r->value */
 	tfc_tensor *v = uninitialized(ctx, r, true) ? NULL : tfc_tensor_ref(r->value);
 	pthread_mutex_unlock(&r->mu);
+	if (v && tfc__tensor_device(v)) { /* a GPU left the value in its memory */
+		tfc_tensor *h = tfc__tensor_to_host(v, ctx->st);
+		tfc_tensor_free(v);
+		v = h;
+	}
 	if (!v)
 		return;
 	int64_t rows = v->shape.rank ? v->shape.dims[0] : 0, inner = rows ? v->n_elems / rows : 0;
@@ -246,7 +255,7 @@ static void variable_shape_compute(struct tfc_kernel_ctx *ctx)
 	tfc_dtype t = tfc_kernel_attr_type(ctx->op, "out_type");
 	if (t == TFC_DTYPE_INVALID)
 		t = TFC_INT32;
-	pthread_mutex_lock(&r->mu);
+	pthread_mutex_lock(&r->mu); /* guards r->value */
 	if (!uninitialized(ctx, r, true)) {
 		int64_t n = r->value->shape.rank;
 		tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, t, &n, 1);
@@ -268,7 +277,7 @@ static void count_up_to_compute(struct tfc_kernel_ctx *ctx)
 	if (!r)
 		return;
 	int64_t limit = tfc__kernel_attr_int(ctx->op, "limit", 0);
-	pthread_mutex_lock(&r->mu);
+	pthread_mutex_lock(&r->mu); /* guards r->value */
 	if (uninitialized(ctx, r, false))
 		goto unlock;
 	tfc_tensor *v = r->value;

@@ -12,28 +12,29 @@
  * in under the lock, so a reader that took a reference earlier keeps the value it
  * read. Only when the variable holds the sole reference to its value (no reader can
  * see it) does an update write in place.
+ *
+ * The GPU kernels of these ops (cuda/state_gpu.c) share the node state (the session
+ * frees it through these records' destroy), the argument lookups and the checks made
+ * under the lock (kernels/kernels.h), so both say the same things. A value a GPU
+ * kernel left in the GPU's memory (another signature placed the variable there) is
+ * brought back to the host before a CPU update writes it.
  */
 #include "kernels.h"
 
-/* Names and shapes that the variable-making kernels fix at create(). */
-struct var_state {
-	char *name;      /* shared_name, or the node's name */
-	tfc_dtype dtype; /* base dtype */
-	tfc_shape shape; /* declared (may be partial) */
-};
-
-static void var_state_free(void *state)
+/* Names and shapes that the variable-making kernels fix at create() (struct
+ * tfc__var_state, kernels/kernels.h: the GPU's records keep the same). */
+void tfc__variable_destroy(void *state)
 {
-	struct var_state *s = state;
+	struct tfc__var_state *s = state;
 	if (!s)
 		return;
 	free(s->name);
 	free(s);
 }
 
-static struct var_state *var_state_new(const tfc_operation *op)
+static struct tfc__var_state *var_state_new(const tfc_operation *op)
 {
-	struct var_state *s = tfc__calloc(1, sizeof(*s));
+	struct tfc__var_state *s = tfc__calloc(1, sizeof(*s));
 	size_t n = 0;
 	const char *shared = tfc_operation_get_attr_string(op, "shared_name", &n, NULL);
 	s->name = shared && n ? tfc__strndup(shared, n) : tfc__strdup(op->name);
@@ -59,7 +60,7 @@ static bool same_shape(const tfc_shape *a, const tfc_shape *b)
 }
 
 /* The session's slot for the variable; NULL with ctx->st set without resources. */
-static struct tfc_ref *lookup_ref(struct tfc_kernel_ctx *ctx, const struct var_state *s)
+struct tfc_ref *tfc__var_lookup(struct tfc_kernel_ctx *ctx, const struct tfc__var_state *s)
 {
 	if (!ctx->resources) {
 		tfc_kernel_error(ctx, TFC_INTERNAL, "%s has no resources to keep variable %s in",
@@ -109,6 +110,8 @@ static void add_elems(tfc_dtype dt, void *out, const void *a, const void *b, int
 static bool update_locked(struct tfc_kernel_ctx *ctx, struct tfc_ref *ref, const tfc_tensor *v,
 			  bool sub)
 {
+	if (!tfc__ref_value_to_host(ctx, ref))
+		return false;
 	tfc_tensor *old = ref->value;
 	int mine = 1 + (ctx->n_inputs > 0 && ctx->inputs[0] == old);
 	if (atomic_load(&old->refs) == mine && atomic_load(&old->buf->refs) == 1) {
@@ -129,7 +132,7 @@ static bool update_locked(struct tfc_kernel_ctx *ctx, struct tfc_ref *ref, const
 /* ---- VariableV2, Variable */
 
 /* VariableV2, Variable and VarHandleOp: the dtype check and the ref's name. */
-static void *variable_create(const tfc_operation *op, tfc_status *st)
+void *tfc__variable_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "dtype"));
 	if (t == TFC_DTYPE_INVALID || t == TFC_VARIANT || t == TFC_RESOURCE)
@@ -139,13 +142,13 @@ static void *variable_create(const tfc_operation *op, tfc_status *st)
 
 static void variable_compute(struct tfc_kernel_ctx *ctx)
 {
-	struct tfc_ref *r = lookup_ref(ctx, ctx->state);
+	struct tfc_ref *r = tfc__var_lookup(ctx, ctx->state);
 	if (r)
 		ctx->output_refs[0] = r; /* outputs[0] stays NULL: the edge carries the slot */
 }
 
 /* The ref behind input 0 of a ref-taking op; NULL with ctx->st set if missing. */
-static struct tfc_ref *input_ref(struct tfc_kernel_ctx *ctx)
+struct tfc_ref *tfc__var_input_ref(struct tfc_kernel_ctx *ctx)
 {
 	struct tfc_ref *r = ctx->input_refs && ctx->n_inputs > 0 ? ctx->input_refs[0] : NULL;
 	if (!r)
@@ -155,7 +158,7 @@ static struct tfc_ref *input_ref(struct tfc_kernel_ctx *ctx)
 }
 
 /* The value input k; NULL with ctx->st set if missing. */
-static const tfc_tensor *value_input(struct tfc_kernel_ctx *ctx, int k)
+const tfc_tensor *tfc__var_value_input(struct tfc_kernel_ctx *ctx, int k)
 {
 	const tfc_tensor *v = k < ctx->n_inputs ? ctx->inputs[k] : NULL;
 	if (!v)
@@ -165,28 +168,19 @@ static const tfc_tensor *value_input(struct tfc_kernel_ctx *ctx, int k)
 
 /* ---- Assign */
 
-struct assign_state {
-	bool validate_shape; /* the attr (default true) */
-};
-
-static void *assign_create(const tfc_operation *op, tfc_status *st)
+void *tfc__assign_create(const tfc_operation *op, tfc_status *st)
 {
-	struct assign_state *s = tfc__malloc(sizeof(*s));
+	(void)st;
+	struct tfc__assign_state *s = tfc__malloc(sizeof(*s));
 	s->validate_shape = tfc__kernel_attr_bool(op, "validate_shape", true);
 	return s;
 }
 
-static void assign_destroy(void *state) { free(state); }
+void tfc__assign_destroy(void *state) { free(state); }
 
-static void assign_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__assign_ok(struct tfc_kernel_ctx *ctx, const struct tfc__assign_state *s, const struct tfc_ref *ref,
+		    const tfc_tensor *v)
 {
-	const struct assign_state *s = ctx->state;
-	struct tfc_ref *ref = input_ref(ctx);
-	const tfc_tensor *v = value_input(ctx, 1);
-	if (!ref || !v)
-		return;
-	tfc_tensor *old = NULL;
-	pthread_mutex_lock(&ref->mu);
 	if (s->validate_shape) {
 		/* TensorFlow compares with the variable's tensor: shaped as declared when
 		 * the declaration is complete, else as its current value (if any). */
@@ -200,9 +194,22 @@ static void assign_compute(struct tfc_kernel_ctx *ctx)
 					 "rhs shape= %s",
 					 tfc__kshape(lhs, b0, sizeof(b0)),
 					 tfc__kshape(&v->shape, b1, sizeof(b1)));
-			goto unlock;
+			return false;
 		}
 	}
+	return true;
+}
+
+static void assign_compute(struct tfc_kernel_ctx *ctx)
+{
+	struct tfc_ref *ref = tfc__var_input_ref(ctx);
+	const tfc_tensor *v = tfc__var_value_input(ctx, 1);
+	if (!ref || !v)
+		return;
+	tfc_tensor *old = NULL;
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
+	if (!tfc__assign_ok(ctx, ctx->state, ref, v))
+		goto unlock;
 	/* Tensors are immutable once produced (kernels only write into a buffer that no
 	 * one else holds), so the variable may keep a reference to the assigned tensor
 	 * instead of a copy. */
@@ -216,7 +223,7 @@ unlock:
 
 /* ---- AssignAdd, AssignSub */
 
-static void *assign_update_create(const tfc_operation *op, tfc_status *st)
+void *tfc__assign_update_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	if (!update_dtype_ok(t))
@@ -224,29 +231,36 @@ static void *assign_update_create(const tfc_operation *op, tfc_status *st)
 	return NULL;
 }
 
-static void assign_update(struct tfc_kernel_ctx *ctx, bool sub)
+bool tfc__assign_update_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref, const tfc_tensor *v)
 {
-	struct tfc_ref *ref = input_ref(ctx);
-	const tfc_tensor *v = value_input(ctx, 1);
-	if (!ref || !v)
-		return;
-	pthread_mutex_lock(&ref->mu);
 	if (!ref->value) {
 		tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION,
 				 "Attempting to use uninitialized value %s", ref->name);
-		goto unlock;
+		return false;
 	}
 	if (ref->value->dtype != v->dtype) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s of a %s variable with a %s value",
 				 ctx->op->type, tfc_dtype_name(ref->value->dtype),
 				 tfc_dtype_name(v->dtype));
-		goto unlock;
+		return false;
 	}
 	if (!same_shape(&ref->value->shape, &v->shape)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Parameters and update must be the same size");
-		goto unlock;
+		return false;
 	}
+	return true;
+}
+
+static void assign_update(struct tfc_kernel_ctx *ctx, bool sub)
+{
+	struct tfc_ref *ref = tfc__var_input_ref(ctx);
+	const tfc_tensor *v = tfc__var_value_input(ctx, 1);
+	if (!ref || !v)
+		return;
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
+	if (!tfc__assign_update_ok(ctx, ref, v))
+		goto unlock;
 	if (update_locked(ctx, ref, v, sub))
 		ctx->output_refs[0] = ref;
 unlock:
@@ -267,10 +281,10 @@ static void bool_output(struct tfc_kernel_ctx *ctx, bool v)
 
 static void is_initialized_compute(struct tfc_kernel_ctx *ctx)
 {
-	struct tfc_ref *ref = input_ref(ctx);
+	struct tfc_ref *ref = tfc__var_input_ref(ctx);
 	if (!ref)
 		return;
-	pthread_mutex_lock(&ref->mu);
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
 	bool init = ref->value != NULL;
 	pthread_mutex_unlock(&ref->mu);
 	bool_output(ctx, init);
@@ -282,7 +296,7 @@ static void is_initialized_compute(struct tfc_kernel_ctx *ctx)
 #define TF_VAR_TYPE "N10tensorflow3VarE"
 
 /* The slot a resource handle input k points at; NULL with ctx->st set. */
-static struct tfc_ref *handle_ref(struct tfc_kernel_ctx *ctx, int k)
+struct tfc_ref *tfc__var_handle_ref(struct tfc_kernel_ctx *ctx, int k)
 {
 	const tfc_tensor *h = k < ctx->n_inputs ? ctx->inputs[k] : NULL;
 	struct tfc_ref *r = NULL;
@@ -296,7 +310,7 @@ static struct tfc_ref *handle_ref(struct tfc_kernel_ctx *ctx, int k)
 
 static void var_handle_compute(struct tfc_kernel_ctx *ctx)
 {
-	struct tfc_ref *r = lookup_ref(ctx, ctx->state);
+	struct tfc_ref *r = tfc__var_lookup(ctx, ctx->state);
 	if (!r)
 		return;
 	tfc_tensor *out = tfc_kernel_alloc_output(ctx, 0, TFC_RESOURCE, NULL, 0);
@@ -304,7 +318,7 @@ static void var_handle_compute(struct tfc_kernel_ctx *ctx)
 		*(struct tfc_ref **)tfc_tensor_data(out) = r;
 }
 
-static void *typed_resource_create(const tfc_operation *op, tfc_status *st)
+void *tfc__typed_resource_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "dtype"));
 	if (t == TFC_DTYPE_INVALID || t == TFC_VARIANT || t == TFC_RESOURCE)
@@ -312,45 +326,63 @@ static void *typed_resource_create(const tfc_operation *op, tfc_status *st)
 	return NULL;
 }
 
-static void read_variable_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__read_variable_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref)
 {
-	struct tfc_ref *ref = handle_ref(ctx, 0);
-	if (!ref)
-		return;
 	tfc_dtype want = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "dtype"));
-	pthread_mutex_lock(&ref->mu);
 	if (!ref->value) {
 		tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION,
 				 "Error while reading resource variable %s from Container: "
 				 "localhost. This could mean that the variable was uninitialized. "
 				 "Not found: Resource localhost/%s/" TF_VAR_TYPE " does not exist.",
 				 ref->name, ref->name);
-	} else if (ref->value->dtype != want) {
+		return false;
+	}
+	if (ref->value->dtype != want) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Trying to read variable with wrong dtype. Expected %s got %s",
 				 tfc_dtype_name(want), tfc_dtype_name(ref->value->dtype));
-	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The value as it is, where it is (a GPU's memory included: the executor copies it to
+ * the host for the kernels that need it there). */
+static void read_variable_compute(struct tfc_kernel_ctx *ctx)
+{
+	struct tfc_ref *ref = tfc__var_handle_ref(ctx, 0);
+	if (!ref)
+		return;
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
+	if (tfc__read_variable_ok(ctx, ref)) {
 		tfc_tensor_free(ctx->outputs[0]);
 		ctx->outputs[0] = tfc_tensor_ref(ref->value);
 	}
 	pthread_mutex_unlock(&ref->mu);
 }
 
-static void assign_variable_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__assign_variable_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref, const tfc_tensor *v)
 {
-	struct tfc_ref *ref = handle_ref(ctx, 0);
-	const tfc_tensor *v = value_input(ctx, 1);
-	if (!ref || !v)
-		return;
-	tfc_tensor *old = NULL;
-	pthread_mutex_lock(&ref->mu);
 	tfc_dtype have = ref->value ? ref->value->dtype : tfc_dtype_base(ref->dtype);
 	if (have != TFC_DTYPE_INVALID && have != v->dtype) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Trying to assign variable with wrong dtype. Expected %s got %s",
 				 tfc_dtype_name(have), tfc_dtype_name(v->dtype));
-		goto unlock;
+		return false;
 	}
+	return true;
+}
+
+static void assign_variable_compute(struct tfc_kernel_ctx *ctx)
+{
+	struct tfc_ref *ref = tfc__var_handle_ref(ctx, 0);
+	const tfc_tensor *v = tfc__var_value_input(ctx, 1);
+	if (!ref || !v)
+		return;
+	tfc_tensor *old = NULL;
+	pthread_mutex_lock(&ref->mu); /* guards ref->value and ref->dtype */
+	if (!tfc__assign_variable_ok(ctx, ref, v))
+		goto unlock;
 	ref->dtype = v->dtype;
 	/* As in Assign: the tensor is immutable, a reference is as good as a copy. */
 	old = ref->value;
@@ -360,7 +392,7 @@ unlock:
 	tfc_tensor_free(old);
 }
 
-static void *assign_update_variable_create(const tfc_operation *op, tfc_status *st)
+void *tfc__assign_update_variable_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "dtype"));
 	if (!update_dtype_ok(t))
@@ -368,24 +400,19 @@ static void *assign_update_variable_create(const tfc_operation *op, tfc_status *
 	return NULL;
 }
 
-static void assign_update_variable(struct tfc_kernel_ctx *ctx, bool sub)
+bool tfc__assign_update_variable_ok(struct tfc_kernel_ctx *ctx, const struct tfc_ref *ref, const tfc_tensor *v)
 {
-	struct tfc_ref *ref = handle_ref(ctx, 0);
-	const tfc_tensor *v = value_input(ctx, 1);
-	if (!ref || !v)
-		return;
 	char b0[512], b1[512];
-	pthread_mutex_lock(&ref->mu);
 	if (!ref->value) {
 		tfc_kernel_error(ctx, TFC_NOT_FOUND,
 				 "Resource localhost/%s/" TF_VAR_TYPE " does not exist.", ref->name);
-		goto unlock;
+		return false;
 	}
 	if (ref->value->dtype != v->dtype) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Trying to assign variable with wrong dtype. Expected %s got %s",
 				 tfc_dtype_name(ref->value->dtype), tfc_dtype_name(v->dtype));
-		goto unlock;
+		return false;
 	}
 	if (!same_shape(&ref->value->shape, &v->shape)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
@@ -393,8 +420,20 @@ static void assign_update_variable(struct tfc_kernel_ctx *ctx, bool sub)
 				 "shapes must be equal.",
 				 tfc__kshape(&ref->value->shape, b0, sizeof(b0)),
 				 tfc__kshape(&v->shape, b1, sizeof(b1)));
-		goto unlock;
+		return false;
 	}
+	return true;
+}
+
+static void assign_update_variable(struct tfc_kernel_ctx *ctx, bool sub)
+{
+	struct tfc_ref *ref = tfc__var_handle_ref(ctx, 0);
+	const tfc_tensor *v = tfc__var_value_input(ctx, 1);
+	if (!ref || !v)
+		return;
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
+	if (!tfc__assign_update_variable_ok(ctx, ref, v))
+		goto unlock;
 	update_locked(ctx, ref, v, sub);
 unlock:
 	pthread_mutex_unlock(&ref->mu);
@@ -412,10 +451,10 @@ static void assign_sub_variable_compute(struct tfc_kernel_ctx *ctx)
 
 static void var_is_initialized_compute(struct tfc_kernel_ctx *ctx)
 {
-	struct tfc_ref *ref = handle_ref(ctx, 0);
+	struct tfc_ref *ref = tfc__var_handle_ref(ctx, 0);
 	if (!ref)
 		return;
-	pthread_mutex_lock(&ref->mu);
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
 	bool init = ref->value != NULL;
 	pthread_mutex_unlock(&ref->mu);
 	bool_output(ctx, init);
@@ -426,10 +465,10 @@ static void var_is_initialized_compute(struct tfc_kernel_ctx *ctx)
  * DestroyResourceOp. */
 static void destroy_resource_compute(struct tfc_kernel_ctx *ctx)
 {
-	struct tfc_ref *ref = handle_ref(ctx, 0);
+	struct tfc_ref *ref = tfc__var_handle_ref(ctx, 0);
 	if (!ref)
 		return;
-	pthread_mutex_lock(&ref->mu);
+	pthread_mutex_lock(&ref->mu); /* guards ref->value */
 	tfc_tensor *old = ref->value;
 	ref->value = NULL;
 	pthread_mutex_unlock(&ref->mu);
@@ -439,24 +478,24 @@ static void destroy_resource_compute(struct tfc_kernel_ctx *ctx)
 #define STATEFUL(OP, ...) { .op = OP, .device = "CPU", .flags = TFC_KF_STATEFUL, __VA_ARGS__ }
 
 const struct tfc_kernel_def tfc__state_kernels[] = {
-	STATEFUL("VariableV2", .create = variable_create, .destroy = var_state_free,
+	STATEFUL("VariableV2", .create = tfc__variable_create, .destroy = tfc__variable_destroy,
 		 .compute = variable_compute),
-	STATEFUL("Variable", .create = variable_create, .destroy = var_state_free,
+	STATEFUL("Variable", .create = tfc__variable_create, .destroy = tfc__variable_destroy,
 		 .compute = variable_compute),
-	STATEFUL("Assign", .create = assign_create, .destroy = assign_destroy,
+	STATEFUL("Assign", .create = tfc__assign_create, .destroy = tfc__assign_destroy,
 		 .compute = assign_compute),
-	STATEFUL("AssignAdd", .create = assign_update_create, .compute = assign_add_compute),
-	STATEFUL("AssignSub", .create = assign_update_create, .compute = assign_sub_compute),
+	STATEFUL("AssignAdd", .create = tfc__assign_update_create, .compute = assign_add_compute),
+	STATEFUL("AssignSub", .create = tfc__assign_update_create, .compute = assign_sub_compute),
 	STATEFUL("IsVariableInitialized", .compute = is_initialized_compute),
-	STATEFUL("VarHandleOp", .create = variable_create, .destroy = var_state_free,
+	STATEFUL("VarHandleOp", .create = tfc__variable_create, .destroy = tfc__variable_destroy,
 		 .compute = var_handle_compute),
-	STATEFUL("ReadVariableOp", .create = typed_resource_create,
+	STATEFUL("ReadVariableOp", .create = tfc__typed_resource_create,
 		 .compute = read_variable_compute),
-	STATEFUL("AssignVariableOp", .create = typed_resource_create,
+	STATEFUL("AssignVariableOp", .create = tfc__typed_resource_create,
 		 .compute = assign_variable_compute),
-	STATEFUL("AssignAddVariableOp", .create = assign_update_variable_create,
+	STATEFUL("AssignAddVariableOp", .create = tfc__assign_update_variable_create,
 		 .compute = assign_add_variable_compute),
-	STATEFUL("AssignSubVariableOp", .create = assign_update_variable_create,
+	STATEFUL("AssignSubVariableOp", .create = tfc__assign_update_variable_create,
 		 .compute = assign_sub_variable_compute),
 	STATEFUL("VarIsInitializedOp", .compute = var_is_initialized_compute),
 	STATEFUL("DestroyResourceOp", .compute = destroy_resource_compute),

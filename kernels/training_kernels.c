@@ -14,14 +14,15 @@
  * Values are written in place when the slot holds the only reference to its value
  * (besides this node's own input), else into a copy that is swapped in, as
  * kernels/state_kernels.c does, so a reader that took the value earlier keeps it.
+ * The checks and the locking (tfc__train_begin/end) and the node's state are shared
+ * with the GPU kernels (cuda/training_gpu.c), so both say the same things.
  */
 #include <math.h>
 #include <pthread.h>
 
 #include "kernels.h"
 
-#define MAX_SLOTS 3
-#define MAX_SCALARS 6
+#define MAX_SLOTS TFC_TRAIN_MAX_SLOTS
 
 /* One element: v[0..n_slots) are the variable and its slots (updated in place), s[]
  * the scalar inputs in order, g the gradient, flag the nesterov/update_slots attr. */
@@ -186,7 +187,7 @@ struct train_state {
 	bool flag;
 };
 
-static void *train_create(const tfc_operation *op, tfc_status *st)
+void *tfc__train_create(const tfc_operation *op, tfc_status *st)
 {
 	const struct train_op *t = train_ops;
 	while (t->name && strcmp(t->name, op->type) != 0)
@@ -202,7 +203,7 @@ static void *train_create(const tfc_operation *op, tfc_status *st)
 	return s;
 }
 
-static void train_destroy(void *s) { free(s); }
+void tfc__train_destroy(void *s) { free(s); }
 
 static double ld(const void *p, tfc_dtype t, int64_t i)
 {
@@ -228,10 +229,13 @@ static struct tfc_ref *slot_ref(struct tfc_kernel_ctx *ctx, const struct train_o
 	return NULL;
 }
 
-/* A value of ref r that this kernel may write (ref->mu held): the value itself when
- * nobody else holds it, else a copy that replaces it. NULL with ctx->st set. */
+/* A value of ref r that this kernel may write (ref->mu held), in host memory: the
+ * value itself when nobody else holds it, else a copy that replaces it (a value a GPU
+ * left in its memory is first brought to the host). NULL with ctx->st set. */
 static tfc_tensor *writable(struct tfc_kernel_ctx *ctx, struct tfc_ref *r)
 {
+	if (!tfc__ref_value_to_host(ctx, r))
+		return NULL;
 	tfc_tensor *old = r->value;
 	int mine = 1;
 	for (int k = 0; k < ctx->n_inputs; k++)
@@ -254,21 +258,36 @@ static bool same_shape(const tfc_shape *a, const tfc_shape *b)
 	       memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
 }
 
-static void train_compute(struct tfc_kernel_ctx *ctx)
+void tfc__train_end(struct tfc_kernel_ctx *ctx, struct tfc__train_args *a, bool ok)
+{
+	if (ok && !a->resource && ctx->n_outputs > 0)
+		ctx->output_refs[0] = a->refs[0];
+	for (int k = a->n_slots - 1; k >= 0; k--)
+		if (a->locked[k]) {
+			pthread_mutex_unlock(&a->refs[k]->mu);
+			a->locked[k] = false;
+		}
+}
+
+bool tfc__train_begin(struct tfc_kernel_ctx *ctx, struct tfc__train_args *a)
 {
 	const struct train_state *s = ctx->state;
 	const struct train_op *t = s->op;
 	int ns = t->n_slots;
 	char b0[128], b1[128];
-	struct tfc_ref *refs[MAX_SLOTS];
-	bool locked[MAX_SLOTS] = {false};
+	memset(a, 0, sizeof(*a));
+	a->n_slots = ns;
+	a->dtype = s->dtype;
+	a->flag = s->flag;
+	a->resource = t->resource;
+	a->op = t->name;
 	for (int k = 0; k < ns; k++) {
-		refs[k] = k < ctx->n_inputs ? slot_ref(ctx, t, k) : NULL;
-		if (!refs[k]) {
+		a->refs[k] = k < ctx->n_inputs ? slot_ref(ctx, t, k) : NULL;
+		if (!a->refs[k]) {
 			tfc_kernel_error(ctx, t->resource ? TFC_INVALID_ARGUMENT : TFC_INTERNAL,
 					 "Input %d of %s is not a %s", k, t->name,
 					 t->resource ? "resource handle" : "reference");
-			return;
+			return false;
 		}
 	}
 	for (int k = ns; k < ns + t->n_after; k++) {
@@ -276,12 +295,10 @@ static void train_compute(struct tfc_kernel_ctx *ctx)
 		if (!x || x->dtype != s->dtype) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Input %d of %s must be %s", k,
 					 t->name, tfc_dtype_name(s->dtype));
-			return;
+			return false;
 		}
 	}
-	const tfc_tensor *grad = ctx->inputs[ns + t->grad_at];
-	double sc[MAX_SCALARS];
-	int nsc = 0;
+	a->grad = ctx->inputs[ns + t->grad_at];
 	static const char *const scalar_names[] = { "alpha", "lr", "beta1_power", "rho" };
 	for (int k = 0; k < t->n_after; k++) {
 		if (k == t->grad_at)
@@ -291,61 +308,71 @@ static void train_compute(struct tfc_kernel_ctx *ctx)
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s is not a scalar: %s",
 					 k == 0 ? scalar_names[t->fn == gd ? 0 : 1] : "hyperparameter",
 					 tfc__kshape(&x->shape, b0, sizeof(b0)));
-			return;
+			return false;
 		}
-		sc[nsc++] = ld(tfc_tensor_data(x), s->dtype, 0);
+		a->scalars[a->n_scalars++] = ld(tfc_tensor_data(x), s->dtype, 0);
 	}
 	/* lock in input order; a slot repeated is locked once */
 	for (int k = 0; k < ns; k++) {
-		bool dup = false;
-		for (int j = 0; j < k; j++)
-			dup |= refs[j] == refs[k];
-		if (!dup) {
-			pthread_mutex_lock(&refs[k]->mu);
-			locked[k] = true;
+		if (tfc__train_same_as(a, k) < 0) {
+			pthread_mutex_lock(&a->refs[k]->mu); /* guards the slot's value */
+			a->locked[k] = true;
 		}
 	}
-	tfc_tensor *vals[MAX_SLOTS];
 	for (int k = 0; k < ns; k++) {
-		if (!refs[k]->value) {
+		const struct tfc_ref *r = a->refs[k];
+		if (!r->value) {
 			if (t->resource)
 				tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION,
 						 "Could not find variable %s. This could mean that the "
 						 "variable has been deleted. In TF1, it can also mean the "
 						 "variable is uninitialized.",
-						 refs[k]->name);
+						 r->name);
 			else
 				tfc_kernel_error(ctx, TFC_FAILED_PRECONDITION,
-						 "Attempting to use uninitialized value %s", refs[k]->name);
-			goto unlock;
+						 "Attempting to use uninitialized value %s", r->name);
+			goto fail;
 		}
-		if (refs[k]->value->dtype != s->dtype) {
+		if (r->value->dtype != s->dtype) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s of a %s variable %s with T=%s",
-					 t->name, tfc_dtype_name(refs[k]->value->dtype), refs[k]->name,
+					 t->name, tfc_dtype_name(r->value->dtype), r->name,
 					 tfc_dtype_name(s->dtype));
-			goto unlock;
+			goto fail;
 		}
-		if (!same_shape(&refs[k]->value->shape, &grad->shape)) {
+		if (!same_shape(&r->value->shape, &a->grad->shape)) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 					 "%s and grad do not have the same shape%s %s",
 					 k == 0 ? "var" : "accum",
-					 tfc__kshape(&refs[k]->value->shape, b0, sizeof(b0)),
-					 tfc__kshape(&grad->shape, b1, sizeof(b1)));
-			goto unlock;
+					 tfc__kshape(&r->value->shape, b0, sizeof(b0)),
+					 tfc__kshape(&a->grad->shape, b1, sizeof(b1)));
+			goto fail;
 		}
 	}
+	return true;
+fail:
+	tfc__train_end(ctx, a, false);
+	return false;
+}
+
+static void train_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct train_state *s = ctx->state;
+	const struct train_op *t = s->op;
+	struct tfc__train_args a;
+	if (!tfc__train_begin(ctx, &a))
+		return;
+	int ns = a.n_slots;
+	bool ok = false;
+	tfc_tensor *vals[MAX_SLOTS];
 	for (int k = 0; k < ns; k++) {
-		bool dup = false;
-		for (int j = 0; j < k; j++)
-			if (refs[j] == refs[k]) {
-				vals[k] = vals[j];
-				dup = true;
-			}
-		if (!dup && !(vals[k] = writable(ctx, refs[k])))
+		int j = tfc__train_same_as(&a, k);
+		if (j >= 0)
+			vals[k] = vals[j];
+		else if (!(vals[k] = writable(ctx, a.refs[k])))
 			goto unlock;
 	}
-	int64_t n = grad->n_elems;
-	const void *gp = tfc_tensor_data(grad);
+	int64_t n = a.grad->n_elems;
+	const void *gp = tfc_tensor_data(a.grad);
 	void *vp[MAX_SLOTS];
 	for (int k = 0; k < ns; k++)
 		vp[k] = tfc_tensor_data(vals[k]);
@@ -355,26 +382,23 @@ static void train_compute(struct tfc_kernel_ctx *ctx)
 			if (vp[j] == vp[k])
 				fast = NULL; /* a slot given twice: the element-wise path's order */
 	if (fast) {
-		fast((float *const *)vp, sc, gp, n, s->flag);
+		fast((float *const *)vp, a.scalars, gp, n, s->flag);
 	} else {
 		for (int64_t i = 0; i < n; i++) {
 			double v[MAX_SLOTS];
 			for (int k = 0; k < ns; k++)
 				v[k] = ld(vp[k], s->dtype, i);
-			t->fn(v, sc, ld(gp, s->dtype, i), s->flag);
+			t->fn(v, a.scalars, ld(gp, s->dtype, i), s->flag);
 			for (int k = 0; k < ns; k++)
 				stv(vp[k], s->dtype, i, v[k]);
 		}
 	}
-	if (!t->resource && ctx->n_outputs > 0)
-		ctx->output_refs[0] = refs[0];
+	ok = true;
 unlock:
-	for (int k = ns - 1; k >= 0; k--)
-		if (locked[k])
-			pthread_mutex_unlock(&refs[k]->mu);
+	tfc__train_end(ctx, &a, ok);
 }
 
-#define K(NAME) { .op = NAME, .device = "CPU", .create = train_create, .destroy = train_destroy, \
+#define K(NAME) { .op = NAME, .device = "CPU", .create = tfc__train_create, .destroy = tfc__train_destroy, \
 		  .compute = train_compute, .flags = TFC_KF_STATEFUL }
 const struct tfc_kernel_def tfc__training_kernels[] = {
 	K("ApplyGradientDescent"), K("ResourceApplyGradientDescent"), K("ApplyMomentum"),

@@ -15,7 +15,7 @@ if HAVE_CUDA
 check_LTLIBRARIES += libtfc_fakegpu.la
 libtfc_fakegpu_la_SOURCES = $(libtfcbase_la_SOURCES) cuda/dnn_none.c tests/fakecuda/fake.h \
 	tests/fakecuda/fake_cuda.c tests/fakecuda/fake_cublas.c tests/fakecuda/launch.c tests/fakecuda/launch_pool.c \
-	tests/fakecuda/tracer.c
+	tests/fakecuda/launch_train.c tests/fakecuda/tracer.c
 nodist_libtfc_fakegpu_la_SOURCES = $(nodist_libtfcbase_la_SOURCES) $(nodist_libtfccore_la_SOURCES)
 # libtfcbase.la's libraries less libtfcnvidia.la: no NVIDIA library is linked, so the
 # fake's are the only cuda* and cublas* symbols.
@@ -40,4 +40,9 @@ TESTS += tests/test_gpu_pool_fake
 tests_test_gpu_pool_fake_SOURCES = tests/test_gpu_pool.c
 tests_test_gpu_pool_fake_CPPFLAGS = $(AM_CPPFLAGS)
 tests_test_gpu_pool_fake_LDADD = libtfc_fakegpu.la
+check_PROGRAMS += tests/test_gpu_state_fake
+TESTS += tests/test_gpu_state_fake
+tests_test_gpu_state_fake_SOURCES = tests/test_gpu_state.c
+tests_test_gpu_state_fake_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_gpu_state_fake_LDADD = libtfc_fakegpu.la
 endif
