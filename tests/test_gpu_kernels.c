@@ -3,7 +3,7 @@
  * random inputs (each op pinned to /device:GPU:0, without soft placement, and run
  * again in a CPU-only session), within a tolerance: the element-wise ops and the
  * activation gradients, reductions, softmaxes, BiasAdd(Grad), the cross entropies,
- * L2Loss, the MatMuls, and Conv2D and its backprops (cuDNN) over both data formats,
+ * L2Loss, the MatMuls, and Conv2D, DepthwiseConv2dNative and their backprops (cuDNN) over both data formats,
  * strides, dilations and VALID / SAME (symmetric and asymmetric) / EXPLICIT padding;
  * ApplyGradientDescent through its kernel record on a GPU device (the placer keeps
  * it with its variable on the CPU); then a traced training step on the GPU whose
@@ -423,6 +423,53 @@ static void conv_case(const char *op, const struct conv_geom_case *g, bool nchw,
 	tfc_tensor_free(dy);
 }
 
+/* DepthwiseConv2dNative and its backprops: the geometry's oc, capped at 2, is the
+ * channel multiplier M (filter [kh, kw, c, M], c * M output channels). The op takes
+ * SAME and VALID only, so the EXPLICIT geometry is left out. */
+static const char *const dw_ops[] = {"DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
+				     "DepthwiseConv2dNativeBackpropFilter"};
+#define N_DW ((N_CONV_GEOMS - 1) * 3 * 2 + 3)
+
+static void depthwise_case(const char *op, const struct conv_geom_case *g, bool nchw, tfc_dtype dt)
+{
+	int64_t m = g->oc > 2 ? 2 : g->oc, xd[4], fd[4] = {g->kh, g->kw, g->c, m}, yd[4];
+	int64_t oh = conv_out(g->h, g->kh, g->sh, g->dh, g->padding, g->pads[0], g->pads[1]);
+	int64_t ow = conv_out(g->w, g->kw, g->sw, g->dw, g->padding, g->pads[2], g->pads[3]);
+	in_format(nchw, g->n, g->h, g->w, g->c, xd);
+	in_format(nchw, g->n, oh, ow, g->c * m, yd);
+	tfc_tensor *x = random_tensor(dt, 4, xd, false), *f = random_tensor(dt, 4, fd, false);
+	tfc_tensor *dy = random_tensor(dt, 4, yd, false);
+	struct conv_attrs a = {g, nchw};
+	struct node_spec n = {op, 2, {x, f}, {0}, 1, conv_set_attrs, &a};
+	if (strstr(op, "BackpropInput"))
+		n = (struct node_spec){op, 3, {NULL, f, dy}, {xd[0], xd[1], xd[2], xd[3]}, 1, conv_set_attrs, &a};
+	else if (strstr(op, "BackpropFilter"))
+		n = (struct node_spec){op, 3, {x, NULL, dy}, {fd[0], fd[1], fd[2], fd[3]}, 1, conv_set_attrs, &a};
+	char what[160];
+	snprintf(what, sizeof(what), "%s %s %s x[%lld,%lld,%lld,%lld] f[%lldx%lld x%lld] s%lldx%lld d%lldx%lld %s", op,
+		 tfc_dtype_name(dt), nchw ? "NCHW" : "NHWC", (long long)xd[0], (long long)xd[1], (long long)xd[2],
+		 (long long)xd[3], (long long)g->kh, (long long)g->kw, (long long)m, (long long)g->sh,
+		 (long long)g->sw, (long long)g->dh, (long long)g->dw, g->padding);
+	compare_node(&n, dt == TFC_DOUBLE ? 1e-10 : 1e-4, what);
+	tfc_tensor_free(x);
+	tfc_tensor_free(f);
+	tfc_tensor_free(dy);
+}
+
+static void test_depthwise(void)
+{
+	if (!tfc_kernel_lookup("DepthwiseConv2dNative", "GPU")) {
+		skip(N_DW, "this tfc was built without cuDNN: depthwise convolutions stay on the CPU");
+		return;
+	}
+	for (int gi = 0; gi < N_CONV_GEOMS; gi++)
+		for (int oi = 0; oi < 3 && strcmp(conv_geoms[gi].padding, "EXPLICIT"); oi++)
+			for (int nchw = 0; nchw < 2; nchw++)
+				depthwise_case(dw_ops[oi], &conv_geoms[gi], nchw, TFC_FLOAT);
+	for (int oi = 0; oi < 3; oi++)
+		depthwise_case(dw_ops[oi], &conv_geoms[1], false, TFC_DOUBLE);
+}
+
 static void test_conv(void)
 {
 	if (!tfc_kernel_lookup("Conv2D", "GPU")) {
@@ -754,13 +801,14 @@ int main(void)
 	test_supports();
 	test_conv_placement(n_gpus);
 	if (n_gpus == 0) {
-		skip(N_CASES + N_XENT + N_CONV + N_APPLY_GD + 4, "no GPU (%s)", why);
+		skip(N_CASES + N_XENT + N_CONV + N_DW + N_APPLY_GD + 4, "no GPU (%s)", why);
 		done_testing();
 		return exit_status();
 	}
 	test_kernels();
 	test_xent();
 	test_conv();
+	test_depthwise();
 	test_apply_gd();
 	test_traced_step();
 	done_testing();
