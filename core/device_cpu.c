@@ -73,7 +73,7 @@ struct tfc_device *tfc__device_cpu_new(const char *name, int index)
 
 void tfc__device_free(struct tfc_device *d)
 {
-	if (!d)
+	if (!d || (d->ops->unref && !d->ops->unref(d)))
 		return;
 	if (d->ops->destroy)
 		d->ops->destroy(d);

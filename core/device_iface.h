@@ -43,6 +43,10 @@ struct tfc_device_ops {
 	bool (*takes_resident)(struct tfc_device *d, const struct tfc_kernel_def *k);
 	/* (optional) Waits until everything queued on the device has finished. */
 	void (*sync)(struct tfc_device *d, tfc_status *st);
+	/* (optional) For a device shared by sessions (a GPU: one per process): drops the
+	 * caller's use and says whether it was the last, in which case tfc__device_free
+	 * goes on to destroy it. NULL: every device has one owner. */
+	bool (*unref)(struct tfc_device *d);
 	/* Frees the device's state. */
 	void (*destroy)(struct tfc_device *d);
 };

@@ -28,8 +28,11 @@ void tfc__gpu_describe(int i, char *buf, size_t n);
 
 /* The GPU device for CUDA device `index`, named `name` (copied), its memory set up
  * by opts (borrowed, may be NULL: allow_growth and per_process_gpu_memory_fraction).
- * Asynchronous: compute_async runs kernels in order on a stream thread of the device.
- * NULL with st set when the device cannot be set up. Freed with tfc__device_free. */
+ * One per GPU for the whole process, as in TensorFlow: the first call sets it up,
+ * later ones (other sessions) get the same device, their opts unused. Asynchronous:
+ * compute_async runs kernels in order on a stream thread of the device. NULL with st
+ * set when the device cannot be set up. Each call's device is released with
+ * tfc__device_free; the last release frees it. */
 struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensorflow__GPUOptions *opts,
 				       tfc_status *st);
 

@@ -217,6 +217,7 @@ struct job {
 
 struct gpu_dev {
 	struct tfc__gpu gpu;
+	int refs; /* sessions using it (guarded by shared_mu) */
 	struct tfc__workq *stream; /* the stream thread: queued kernels, in order */
 	pthread_mutex_t sync_mu; /* held while a kernel runs synchronously (compute) or
 				  * by the stream thread: one kernel at a time per GPU */
@@ -333,6 +334,30 @@ static void gpu_destroy(struct tfc_device *dev)
 		gpu_release(dev->impl);
 }
 
+/* ---- one device per GPU for the whole process
+ *
+ * As in TensorFlow, a GPU's state (its memory above all) belongs to the process, not
+ * to a session: the first session to use GPU i sets it up with its gpu_options, and
+ * every later session shares it (their gpu_options are not applied), so two sessions
+ * do not each take the memory fraction. The device goes when its last session does. */
+
+#define MAX_SHARED_GPUS 64
+
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER; /* guards shared[] and each one's refs */
+static struct tfc_device *shared[MAX_SHARED_GPUS];
+
+/* tfc__device_free's question: the last session's release frees the device. */
+static bool gpu_unref(struct tfc_device *dev)
+{
+	struct gpu_dev *d = dev->impl;
+	pthread_mutex_lock(&shared_mu);
+	bool last = --d->refs == 0;
+	if (last && dev->index >= 0 && dev->index < MAX_SHARED_GPUS && shared[dev->index] == dev)
+		shared[dev->index] = NULL;
+	pthread_mutex_unlock(&shared_mu);
+	return last;
+}
+
 static const struct tfc_device_ops gpu_ops = {
 	.type = "GPU",
 	.compute = gpu_compute,
@@ -343,6 +368,7 @@ static const struct tfc_device_ops gpu_ops = {
 	.copy_to_host = gpu_copy_to_host,
 	.takes_resident = gpu_takes_resident,
 	.sync = gpu_sync,
+	.unref = gpu_unref,
 	.destroy = gpu_destroy,
 };
 
@@ -360,10 +386,11 @@ static size_t memory_limit(const Tensorflow__GPUOptions *o, tfc_status *st)
 	return free_b > reserve ? free_b - reserve : free_b / 2;
 }
 
-struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensorflow__GPUOptions *opts,
-				       tfc_status *st)
+static struct tfc_device *gpu_device_make(const char *name, int index, const Tensorflow__GPUOptions *opts,
+					  tfc_status *st)
 {
 	struct gpu_dev *d = tfc__calloc(1, sizeof(*d));
+	d->refs = 1;
 	struct tfc__gpu *g = &d->gpu;
 	pthread_mutex_init(&d->sync_mu, NULL);
 	g->ordinal = index;
@@ -394,4 +421,24 @@ fail:
 	tfc__status_prefix(st, "setting up GPU %d: ", index);
 	gpu_release(d);
 	return NULL;
+}
+
+struct tfc_device *tfc__gpu_device_new(const char *name, int index, const Tensorflow__GPUOptions *opts,
+				       tfc_status *st)
+{
+	if (index < 0 || index >= MAX_SHARED_GPUS) {
+		tfc_status_set(st, TFC_INVALID_ARGUMENT, "GPU %d: tfc handles GPUs 0 to %d", index,
+			       MAX_SHARED_GPUS - 1);
+		return NULL;
+	}
+	pthread_mutex_lock(&shared_mu);
+	struct tfc_device *dev = shared[index];
+	if (dev) {
+		((struct gpu_dev *)dev->impl)->refs++;
+		tfc_status_set(st, TFC_OK, NULL);
+	} else if ((dev = gpu_device_make(name, index, opts, st))) {
+		shared[index] = dev;
+	}
+	pthread_mutex_unlock(&shared_mu);
+	return dev;
 }

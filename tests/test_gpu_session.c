@@ -512,6 +512,65 @@ static void test_mixed(int n_gpus)
 	tfc_status_free(st);
 }
 
+/* Runs sqrt(square(exp(-x))) on s; true when the answer is exp(-x). */
+static bool chain_right(tfc_graph *g, tfc_session *s, tfc_status *st)
+{
+	static const float xv[] = {0.5f, -1, 2, 0, -0.25f, 1.5f};
+	tfc_operation *x = tfc_graph_operation_by_name(g, "x"), *rt = tfc_graph_operation_by_name(g, "sqrt");
+	tfc_output feed = {x, 0}, fetch = {rt, 0};
+	tfc_tensor *xt = tensor_f(xv, 2, (int64_t[]){2, 3}), *out = NULL;
+	tfc_session_run(s, NULL, 0, &feed, &xt, 1, &fetch, &out, 1, NULL, 0, NULL, st);
+	bool right = out != NULL;
+	for (int i = 0; right && i < 6; i++)
+		right = fabs(((float *)tfc_tensor_data(out))[i] - exp(-xv[i])) <= 1e-6 * exp(-xv[i]);
+	tfc_tensor_free(out);
+	tfc_tensor_free(xt);
+	return right;
+}
+
+static bool has_gpu(const tfc_session *s)
+{
+	for (int i = 0; i < tfc_session_num_devices(s); i++)
+		if (!strcmp(tfc_session_device_name(s, i), GPU0))
+			return true;
+	return false;
+}
+
+/* Two sessions that each ask for 60% of the GPU's memory: as in TensorFlow the GPU
+ * (its allocator) belongs to the process, so the second shares the first's instead
+ * of failing to get its own; it outlives the first session, and a third after both
+ * sets it up again. */
+#define N_SHARED 6
+static void test_shared(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_SHARED, "no GPU");
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	tfc_graph *g = tfc_graph_new();
+	tfc_operation *x = placeholder_f(g, "x", 2, (int64_t[]){2, 3}, st);
+	tfc_operation *neg = tfc_neg(g, "neg", (tfc_output){x, 0}, st);
+	tfc_operation *ex = tfc_exp(g, "exp", (tfc_output){neg, 0}, st);
+	tfc_operation *sq = tfc_square(g, "square", (tfc_output){ex, 0}, st);
+	tfc_sqrt(g, "sqrt", (tfc_output){sq, 0}, st);
+	static const char *const frac[] = {"gpu_options.per_process_gpu_memory_fraction", "0.6", NULL};
+	tfc_session *a = session(g, frac, st);
+	tfc_session *b = session(g, frac, st);
+	ok(a && b && has_gpu(a) && has_gpu(b), "two sessions asking for 60%% of the GPU each both have GPU:0");
+	ok(a && chain_right(g, a, st), "the first runs on it");
+	ok(b && chain_right(g, b, st), "the second too, sharing the first's memory %s", tfc_status_message(st));
+	tfc_session_free(a);
+	ok(b && chain_right(g, b, st), "the second runs on after the first is freed");
+	tfc_session_free(b);
+	tfc_session *c = session(g, frac, st);
+	ok(c && has_gpu(c), "a session after both sets the GPU up again");
+	ok(c && chain_right(g, c, st), "and runs on it");
+	tfc_session_free(c);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -524,6 +583,7 @@ int main(void)
 	test_mlp_train(n);
 	test_resident_chain(n);
 	test_mixed(n);
+	test_shared(n);
 	done_testing();
 	return exit_status();
 }
