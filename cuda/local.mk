@@ -7,6 +7,7 @@
 
 noinst_HEADERS += cuda/gpu.h cuda/gpu_internal.h cuda/cupti_records.h cuda/conv_autotune.h
 noinst_HEADERS += cuda/pool_launch.h
+noinst_HEADERS += cuda/array_launch.h
 AM_CPPFLAGS += -I$(top_srcdir)/cuda
 EXTRA_DIST += cuda/gpu_none.c cuda/dnn_none.c cuda/cwise_kernels.cu cuda/conv_kernels.cu cuda/nn_kernels.cu \
 	cuda/train_kernels.cu tests/test_cupti_records.c tests/fakecuda/launch_train.c
@@ -20,6 +21,9 @@ CUDA_OBJECTS = cuda/cwise_kernels.lo cuda/conv_kernels.lo cuda/nn_kernels.lo cud
 # pooling and batch normalization (cuda/pool_gpu.c, cuda/batchnorm_gpu.c)
 CUDA_OBJECTS += cuda/pool_kernels.lo cuda/batchnorm_kernels.lo
 EXTRA_DIST += cuda/pool_kernels.cu cuda/batchnorm_kernels.cu cuda/pool_gpu.c cuda/batchnorm_gpu.c
+# the array ops (cuda/array_gpu.c)
+CUDA_OBJECTS += cuda/array_kernels.lo
+EXTRA_DIST += cuda/array_kernels.cu cuda/array_gpu.c tests/fakecuda/launch_array.c
 
 if HAVE_CUDA
 AM_CPPFLAGS += $(CUDA_CFLAGS)
@@ -43,6 +47,8 @@ libtfcnvidia_la_LIBADD = $(CUDA_LIBS)
 $(libtfcnvidia_la_OBJECTS): $(PROTO_GEN_H)
 libtfcbase_la_SOURCES += cuda/pool_gpu.c cuda/batchnorm_gpu.c
 CLEANFILES += cuda/.libs/pool_kernels.o cuda/.libs/batchnorm_kernels.o
+libtfcbase_la_SOURCES += cuda/array_gpu.c
+CLEANFILES += cuda/.libs/array_kernels.o
 libtfcbase_la_LIBADD += libtfcnvidia.la $(CUDA_OBJECTS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
 CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o \
@@ -103,12 +109,21 @@ check_PROGRAMS += tests/test_gpu_state
 TESTS += tests/test_gpu_state
 tests_test_gpu_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_gpu_state_LDADD = libtfccore.la
+# tests/test_gpu_array.c: the array ops, Cast, AddN, the comparisons, Select and
+# ArgMax/ArgMin on the GPU against the CPU, their placement, and an MLP training step
+# whose host <-> device copies are counted (TAP skips without a GPU).
+check_PROGRAMS += tests/test_gpu_array
+TESTS += tests/test_gpu_array
+tests_test_gpu_array_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_gpu_array_LDADD = libtfccore.la
+check-gpu: tests/test_gpu_array
 check-gpu: tests/test_gpu_pool tests/test_gpu_state
 check-gpu: tests/test_gpu_kernels tests/test_gpu_session
 	tests/test_gpu_session
 	tests/test_gpu_kernels
 	tests/test_gpu_pool
 	tests/test_gpu_state
+	tests/test_gpu_array
 .PHONY: check-gpu
 
 # make bench-gpu: a training step of an MLP on the GPU and on the CPU

@@ -3,7 +3,11 @@
  * new shape over the same buffer, one dimension inferable from -1), Pack (stacking N
  * equal-shaped tensors along a new axis), Shape, Fill and ZerosLike. They work for
  * every dense dtype, strings included (string elements are copied, never shared
- * between two buffers).
+ * between two buffers). Reshape and Shape have GPU records too: they read no element
+ * of their input (Reshape makes a new shape over its buffer wherever it lives, Shape
+ * reads the shape and makes a host tensor), so they need no CUDA and are here.
+ * Pack's checks and copies and Fill's checks are shared with the GPU's kernels
+ * (cuda/array_gpu.c; kernels.h).
  */
 #include "kernels.h"
 
@@ -151,7 +155,7 @@ struct pack_state {
 	int64_t axis; /* as given (may be negative) */
 };
 
-static void *pack_create(const tfc_operation *op, tfc_status *st)
+void *tfc__pack_create(const tfc_operation *op, tfc_status *st)
 {
 	if (!dense_t_ok(op, st))
 		return NULL;
@@ -160,9 +164,9 @@ static void *pack_create(const tfc_operation *op, tfc_status *st)
 	return s;
 }
 
-static void pack_destroy(void *state) { free(state); }
+void tfc__pack_destroy(void *state) { free(state); }
 
-static void pack_compute(struct tfc_kernel_ctx *ctx)
+void tfc__pack_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	const struct pack_state *s = ctx->state;
 	int n = ctx->n_inputs;
@@ -210,10 +214,10 @@ static void pack_compute(struct tfc_kernel_ctx *ctx)
 	int64_t dims[TFC_MAX_RANK];
 	for (int d = 0, k = 0; d < expanded; d++)
 		dims[d] = d == axis ? n : first->shape.dims[k++];
-	tfc_tensor *out = tfc_kernel_alloc_output(ctx, 0, first->dtype, dims, (int)expanded);
+	tfc_tensor *out = io->alloc(ctx, 0, first->dtype, dims, (int)expanded);
 	if (!out)
 		return;
-	/* out viewed as [before, n, after]: input i fills [:, i, :]. */
+	/* out viewed as [before, n, after]: input i ([before, after]) fills [:, i, :]. */
 	int64_t before = 1, after = 1;
 	for (int d = 0; d < rank; d++) {
 		if (d < axis)
@@ -221,10 +225,13 @@ static void pack_compute(struct tfc_kernel_ctx *ctx)
 		else
 			after *= first->shape.dims[d];
 	}
-	for (int64_t o = 0; o < before; o++)
-		for (int i = 0; i < n; i++)
-			copy_elems(out, (o * n + i) * after, ctx->inputs[i], o * after, after);
+	int64_t vd[2] = {before, after}, dstr[2] = {n * after, 1}, sstr[2] = {after, 1};
+	for (int i = 0; i < n; i++)
+		if (!io->copy(ctx, out, i * after, ctx->inputs[i], 0, 2, vd, dstr, sstr))
+			return;
 }
+
+static void pack_compute(struct tfc_kernel_ctx *ctx) { tfc__pack_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- Shape */
 
@@ -278,34 +285,43 @@ static void *fill_create(const tfc_operation *op, tfc_status *st)
 	return NULL;
 }
 
-static void fill_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__fill_args_ok(struct tfc_kernel_ctx *ctx, int64_t *dims, int *rank)
 {
 	const tfc_tensor *dims_t = ctx->inputs[0], *value = ctx->inputs[1];
 	char buf[512];
 	if (!dims_t || !value) {
 		tfc_kernel_error(ctx, TFC_INTERNAL, "An input of Fill is missing");
-		return;
+		return false;
 	}
 	if (dims_t->shape.rank != 1 || !is_index_type(dims_t->dtype)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "dims must be a vector, got shape %s",
 				 tfc__kshape(&dims_t->shape, buf, sizeof(buf)));
-		return;
+		return false;
 	}
 	if (value->shape.rank != 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "value must be a scalar, got shape %s",
 				 tfc__kshape(&value->shape, buf, sizeof(buf)));
-		return;
+		return false;
 	}
 	if (dims_t->n_elems > TFC_MAX_RANK) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Fill to %lld dimensions: tfc supports at most %d",
 				 (long long)dims_t->n_elems, TFC_MAX_RANK);
-		return;
+		return false;
 	}
-	int64_t dims[TFC_MAX_RANK];
-	int rank = (int)dims_t->n_elems;
-	for (int i = 0; i < rank; i++)
+	*rank = (int)dims_t->n_elems;
+	for (int i = 0; i < *rank; i++)
 		dims[i] = int_at(dims_t, i);
+	return true;
+}
+
+static void fill_compute(struct tfc_kernel_ctx *ctx)
+{
+	int64_t dims[TFC_MAX_RANK];
+	int rank;
+	if (!tfc__fill_args_ok(ctx, dims, &rank))
+		return;
+	const tfc_tensor *value = ctx->inputs[1];
 	tfc_tensor *out = tfc_kernel_alloc_output(ctx, 0, value->dtype, dims, rank);
 	if (!out)
 		return;
@@ -341,13 +357,26 @@ static void zeros_like_compute(struct tfc_kernel_ctx *ctx)
 	tfc_kernel_alloc_output(ctx, 0, in->dtype, in->shape.dims, in->shape.rank);
 }
 
+/* The GPU takes numeric tensors (a string, variant or resource stays on the host). */
+static bool gpu_numeric_t(const tfc_operation *op)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	return tfc_dtype_size(t) > 0 && t != TFC_STRING && t != TFC_RESOURCE && t != TFC_VARIANT;
+}
+
 const struct tfc_kernel_def tfc__array_kernels[] = {
 	{ .op = "Reshape", .device = "CPU", .create = reshape_create, .compute = reshape_compute },
-	{ .op = "Pack", .device = "CPU", .create = pack_create, .destroy = pack_destroy,
+	{ .op = "Pack", .device = "CPU", .create = tfc__pack_create, .destroy = tfc__pack_destroy,
 	  .compute = pack_compute },
 	{ .op = "Shape", .device = "CPU", .create = shape_create, .compute = shape_compute },
 	{ .op = "Fill", .device = "CPU", .create = fill_create, .compute = fill_compute },
 	{ .op = "ZerosLike", .device = "CPU", .create = zeros_like_create,
 	  .compute = zeros_like_compute },
+	/* GPU records that need no CUDA (see the top of the file): the input stays where
+	 * it is (TFC_KF_DEVICE_MEMORY) and Reshape's sizes are read on the host */
+	{ .op = "Reshape", .device = "GPU", .create = reshape_create, .compute = reshape_compute,
+	  .supports = gpu_numeric_t, .flags = TFC_KF_DEVICE_MEMORY, .host_inputs = 1u << 1 },
+	{ .op = "Shape", .device = "GPU", .create = shape_create, .compute = shape_compute,
+	  .supports = gpu_numeric_t, .flags = TFC_KF_DEVICE_MEMORY },
 	{ .op = NULL },
 };

@@ -3,7 +3,11 @@
  * vectors, or only relabel a tensor's shape: ShapeN, Size, Rank, ExpandDims and
  * Squeeze (a new shape over the input's buffer), OnesLike, PreventGradient (the
  * input itself), InvertPermutation, BroadcastGradientArgs (the axes each operand's
- * gradient is summed over), ConcatOffset and Range.
+ * gradient is summed over), ConcatOffset and Range. ShapeN, Size, Rank, ExpandDims,
+ * Squeeze and PreventGradient have GPU records too, with these compute functions:
+ * none reads an element of its tensor input (they read its shape, or alias its buffer
+ * wherever it lives, tfc__kernel_share_input), so they need no CUDA; their int outputs
+ * are host tensors, and ExpandDims' dim is read on the host.
  */
 #include <math.h>
 
@@ -416,7 +420,16 @@ static void range_compute(struct tfc_kernel_ctx *ctx)
 	}
 }
 
+/* The GPU takes numeric tensors (a string, variant or resource stays on the host). */
+static bool gpu_numeric_t(const tfc_operation *op)
+{
+	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
+	return tfc_dtype_size(t) > 0 && t != TFC_STRING && t != TFC_RESOURCE && t != TFC_VARIANT;
+}
+
 #define K(NAME, ...) { .op = NAME, .device = "CPU", __VA_ARGS__ }
+#define GPU(NAME, ...) { .op = NAME, .device = "GPU", .supports = gpu_numeric_t, \
+			 .flags = TFC_KF_DEVICE_MEMORY, __VA_ARGS__ }
 const struct tfc_kernel_def tfc__array_shape_kernels[] = {
 	K("ShapeN", .create = out_type_create, .compute = shape_n_compute),
 	K("Size", .create = out_type_create, .compute = size_compute),
@@ -429,5 +442,11 @@ const struct tfc_kernel_def tfc__array_shape_kernels[] = {
 	K("BroadcastGradientArgs", .compute = bga_compute),
 	K("ConcatOffset", .compute = concat_offset_compute),
 	K("Range", .create = range_create, .compute = range_compute),
+	GPU("ShapeN", .create = out_type_create, .compute = shape_n_compute),
+	GPU("Size", .create = out_type_create, .compute = size_compute),
+	GPU("Rank", .compute = rank_compute),
+	GPU("ExpandDims", .compute = expand_dims_compute, .host_inputs = 1u << 1),
+	GPU("Squeeze", .compute = squeeze_compute),
+	GPU("PreventGradient", .compute = forward_compute),
 	{ .op = NULL },
 };

@@ -5,6 +5,9 @@
  * StridedSliceGrad, Tile, Pad, PadV2 and BroadcastTo. Each is an index computation followed by tfc__copy_strided
  * (kernels/kernel_util.c), so every dense dtype works, strings included. Indices come
  * from the tensors and are checked against the shapes before anything is copied.
+ * Transpose, the Concats, Slice, StridedSlice and Tile make their outputs and copies
+ * through a struct tfc__array_io (kernels.h), so the GPU's kernels (cuda/array_gpu.c)
+ * run the same checks and index computations with device outputs and copies.
  */
 #include "kernels.h"
 
@@ -32,9 +35,26 @@ static bool index_vector(struct tfc_kernel_ctx *ctx, int k, int64_t n, const cha
 	return true;
 }
 
+/* ---- the host's outputs and copies */
+
+static tfc_tensor *cpu_alloc(struct tfc_kernel_ctx *ctx, int i, tfc_dtype dtype, const int64_t *dims, int rank)
+{
+	return tfc_kernel_alloc_output(ctx, i, dtype, dims, rank);
+}
+
+static bool cpu_copy(struct tfc_kernel_ctx *ctx, tfc_tensor *dst, int64_t dst_off, const tfc_tensor *src,
+		     int64_t src_off, int rank, const int64_t *dims, const int64_t *dstr, const int64_t *sstr)
+{
+	(void)ctx;
+	tfc__copy_strided(dst, dst_off, src, src_off, rank, dims, dstr, sstr);
+	return true;
+}
+
+const struct tfc__array_io tfc__array_io_cpu = {.alloc = cpu_alloc, .copy = cpu_copy};
+
 /* ---- Transpose */
 
-static void transpose_compute(struct tfc_kernel_ctx *ctx)
+void tfc__transpose_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
@@ -66,17 +86,20 @@ static void transpose_compute(struct tfc_kernel_ctx *ctx)
 		dims[i] = x->shape.dims[p];
 		sstr[i] = str[p];
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	tfc_tensor *o = io->alloc(ctx, 0, x->dtype, dims, r);
 	if (!o)
 		return;
 	tfc_shape os = o->shape;
 	tfc__strides(&os, dstr);
-	tfc__copy_strided(o, 0, x, 0, r, dims, dstr, sstr);
+	io->copy(ctx, o, 0, x, 0, r, dims, dstr, sstr);
 }
+
+static void transpose_compute(struct tfc_kernel_ctx *ctx) { tfc__transpose_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- ConcatV2, Concat */
 
-static void concat(struct tfc_kernel_ctx *ctx, int first, int n, const tfc_tensor *axis_t)
+static void concat(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io, int first, int n,
+		   const tfc_tensor *axis_t)
 {
 	const tfc_tensor *x0 = ctx->inputs[first];
 	char b0[256], b1[256];
@@ -121,7 +144,7 @@ static void concat(struct tfc_kernel_ctx *ctx, int first, int n, const tfc_tenso
 		}
 		dims[axis] += x->shape.dims[axis];
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x0->dtype, dims, r);
+	tfc_tensor *o = io->alloc(ctx, 0, x0->dtype, dims, r);
 	if (!o)
 		return;
 	int64_t dstr[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off = 0;
@@ -130,24 +153,28 @@ static void concat(struct tfc_kernel_ctx *ctx, int first, int n, const tfc_tenso
 	for (int k = 0; k < n; k++) {
 		const tfc_tensor *x = ctx->inputs[first + k];
 		tfc__strides(&x->shape, sstr);
-		tfc__copy_strided(o, off * dstr[axis], x, 0, r, x->shape.dims, dstr, sstr);
+		if (!io->copy(ctx, o, off * dstr[axis], x, 0, r, x->shape.dims, dstr, sstr))
+			return;
 		off += x->shape.dims[axis];
 	}
 }
 
-static void concat_v2_compute(struct tfc_kernel_ctx *ctx)
+void tfc__concat_v2_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID) || ctx->n_inputs < 2)
 		return;
-	concat(ctx, 0, ctx->n_inputs - 1, ctx->inputs[ctx->n_inputs - 1]);
+	concat(ctx, io, 0, ctx->n_inputs - 1, ctx->inputs[ctx->n_inputs - 1]);
 }
 
-static void concat_compute(struct tfc_kernel_ctx *ctx)
+void tfc__concat_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID) || ctx->n_inputs < 2)
 		return;
-	concat(ctx, 1, ctx->n_inputs - 1, ctx->inputs[0]);
+	concat(ctx, io, 1, ctx->n_inputs - 1, ctx->inputs[0]);
 }
+
+static void concat_v2_compute(struct tfc_kernel_ctx *ctx) { tfc__concat_v2_run(ctx, &tfc__array_io_cpu); }
+static void concat_compute(struct tfc_kernel_ctx *ctx) { tfc__concat_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- Unpack, Split, SplitV: output k is x[..., off_k : off_k + len_k, ...] */
 
@@ -292,7 +319,7 @@ out:
 
 /* ---- Slice */
 
-static void slice_compute(struct tfc_kernel_ctx *ctx)
+void tfc__slice_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
@@ -328,13 +355,15 @@ static void slice_compute(struct tfc_kernel_ctx *ctx)
 		dims[d] = sd;
 		off += bd * str[d];
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	tfc_tensor *o = io->alloc(ctx, 0, x->dtype, dims, r);
 	if (!o)
 		return;
 	tfc_shape os = o->shape;
 	tfc__strides(&os, dstr);
-	tfc__copy_strided(o, 0, x, off, r, dims, dstr, str);
+	io->copy(ctx, o, 0, x, off, r, dims, dstr, str);
 }
+
+static void slice_compute(struct tfc_kernel_ctx *ctx) { tfc__slice_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- StridedSlice */
 
@@ -342,7 +371,7 @@ struct ss_state {
 	int64_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_mask;
 };
 
-static void *ss_create(const tfc_operation *op, tfc_status *st)
+void *tfc__ss_create(const tfc_operation *op, tfc_status *st)
 {
 	if (!dense_create(op, st) && tfc_status_code(st) != TFC_OK)
 		return NULL;
@@ -355,7 +384,7 @@ static void *ss_create(const tfc_operation *op, tfc_status *st)
 	return s;
 }
 
-static void free_state(void *s) { free(s); }
+void tfc__ss_destroy(void *s) { free(s); }
 
 /* A StridedSlice of a tensor of shape xs, worked out: per input dimension the
  * number of elements taken (sizes), the element stride between them (sstr) and the
@@ -493,7 +522,7 @@ static bool ss_spec(struct tfc_kernel_ctx *ctx, const struct ss_state *s, const 
 	return true;
 }
 
-static void ss_compute(struct tfc_kernel_ctx *ctx)
+void tfc__strided_slice_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	const struct ss_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 4, TFC_DTYPE_INVALID))
@@ -502,14 +531,16 @@ static void ss_compute(struct tfc_kernel_ctx *ctx)
 	struct ss_spec sp;
 	if (!ss_spec(ctx, s, &x->shape, 1, &sp))
 		return;
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, sp.odims, sp.orank);
+	tfc_tensor *o = io->alloc(ctx, 0, x->dtype, sp.odims, sp.orank);
 	if (!o)
 		return;
 	tfc_shape full_s = tfc_shape_make(x->shape.rank, sp.sizes);
 	int64_t dstr[TFC_MAX_RANK];
 	tfc__strides(&full_s, dstr);
-	tfc__copy_strided(o, 0, x, sp.off, x->shape.rank, sp.sizes, dstr, sp.sstr);
+	io->copy(ctx, o, 0, x, sp.off, x->shape.rank, sp.sizes, dstr, sp.sstr);
 }
+
+static void ss_compute(struct tfc_kernel_ctx *ctx) { tfc__strided_slice_run(ctx, &tfc__array_io_cpu); }
 
 /* StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written
  * where StridedSlice would have read. */
@@ -557,7 +588,7 @@ static void ss_grad_compute(struct tfc_kernel_ctx *ctx)
 
 /* ---- Tile */
 
-static void tile_compute(struct tfc_kernel_ctx *ctx)
+void tfc__tile_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
@@ -583,19 +614,44 @@ static void tile_compute(struct tfc_kernel_ctx *ctx)
 		}
 		dims[d] = x->shape.dims[d] * mult[d];
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	tfc_tensor *o = io->alloc(ctx, 0, x->dtype, dims, r);
 	if (!o || o->n_elems == 0)
 		return;
-	/* The input once per tile: tile t's offset along d is t_d * in_dim_d. */
 	int64_t dstr[TFC_MAX_RANK], sstr[TFC_MAX_RANK], t[TFC_MAX_RANK] = {0};
 	tfc_shape os = o->shape;
 	tfc__strides(&os, dstr);
 	tfc__strides(&x->shape, sstr);
+	/* One copy of a higher-rank view: output dimension d split into (tile t_d, index
+	 * i_d within the tile), i.e. output offset (t_d * x_d + i_d) * dstr_d and input
+	 * offset i_d * sstr_d; tiling dimensions with one tile are left out. One pass
+	 * (one launch on the GPU) however many tiles there are. */
+	int64_t vd[TFC_MAX_RANK], vdst[TFC_MAX_RANK], vsrc[TFC_MAX_RANK];
+	int vr = 0;
+	for (int d = 0; d < r && vr <= TFC_MAX_RANK - 2; d++) {
+		if (mult[d] != 1) {
+			vd[vr] = mult[d];
+			vdst[vr] = x->shape.dims[d] * dstr[d];
+			vsrc[vr++] = 0;
+		}
+		vd[vr] = x->shape.dims[d];
+		vdst[vr] = dstr[d];
+		vsrc[vr++] = sstr[d];
+	}
+	int wanted = r;
+	for (int d = 0; d < r; d++)
+		wanted += mult[d] != 1;
+	if (wanted <= TFC_MAX_RANK) {
+		io->copy(ctx, o, 0, x, 0, vr, vd, vdst, vsrc);
+		return;
+	}
+	/* Too many dimensions for that view: the input once per tile, tile t's offset
+	 * along d being t_d * in_dim_d. */
 	for (;;) {
 		int64_t off = 0;
 		for (int d = 0; d < r; d++)
 			off += t[d] * x->shape.dims[d] * dstr[d];
-		tfc__copy_strided(o, off, x, 0, r, x->shape.dims, dstr, sstr);
+		if (!io->copy(ctx, o, off, x, 0, r, x->shape.dims, dstr, sstr))
+			return;
 		int d = r - 1;
 		for (; d >= 0; d--) {
 			if (++t[d] < mult[d])
@@ -606,6 +662,8 @@ static void tile_compute(struct tfc_kernel_ctx *ctx)
 			return;
 	}
 }
+
+static void tile_compute(struct tfc_kernel_ctx *ctx) { tfc__tile_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- Pad, PadV2 */
 
@@ -711,9 +769,9 @@ const struct tfc_kernel_def tfc__array_slice_kernels[] = {
 	K("Split", .compute = split_compute),
 	K("SplitV", .compute = split_v_compute),
 	K("Slice", .compute = slice_compute),
-	{ .op = "StridedSlice", .device = "CPU", .create = ss_create, .destroy = free_state,
+	{ .op = "StridedSlice", .device = "CPU", .create = tfc__ss_create, .destroy = tfc__ss_destroy,
 	  .compute = ss_compute },
-	{ .op = "StridedSliceGrad", .device = "CPU", .create = ss_create, .destroy = free_state,
+	{ .op = "StridedSliceGrad", .device = "CPU", .create = tfc__ss_create, .destroy = tfc__ss_destroy,
 	  .compute = ss_grad_compute },
 	K("Tile", .compute = tile_compute),
 	K("Pad", .compute = pad_compute),

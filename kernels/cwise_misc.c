@@ -5,7 +5,9 @@
  * truncate toward zero and saturate, NaN gives 0; integers to narrower integers wrap;
  * anything to bool is "!= 0"), Select (condition of the inputs' shape, a scalar, or a
  * vector over their first dimension) and SelectV2 (condition, t and e broadcast
- * together).
+ * together). Their argument checks (tfc__addn_args_ok, tfc__cast_create,
+ * tfc__select_inputs_ok, tfc__select_inner; kernels.h) are shared with the GPU's
+ * kernels (cuda/array_gpu.c).
  */
 #include <math.h>
 
@@ -53,11 +55,11 @@ static void addn_range(void *arg, int64_t b, int64_t e)
 	}
 }
 
-static void addn_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__addn_args_ok(struct tfc_kernel_ctx *ctx)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(ctx->op, "T"));
 	if (ctx->n_inputs < 1 || !tfc__kernel_inputs_ok(ctx, ctx->n_inputs, t))
-		return;
+		return false;
 	const tfc_tensor *x0 = ctx->inputs[0];
 	for (int k = 1; k < ctx->n_inputs; k++) {
 		const tfc_tensor *x = ctx->inputs[k];
@@ -69,9 +71,18 @@ static void addn_compute(struct tfc_kernel_ctx *ctx)
 					 "Input 0: %s != input %d: %s",
 					 tfc__kshape(&x0->shape, b0, sizeof(b0)), k,
 					 tfc__kshape(&x->shape, b1, sizeof(b1)));
-			return;
+			return false;
 		}
 	}
+	return true;
+}
+
+static void addn_compute(struct tfc_kernel_ctx *ctx)
+{
+	if (!tfc__addn_args_ok(ctx))
+		return;
+	tfc_dtype t = ctx->inputs[0]->dtype;
+	const tfc_tensor *x0 = ctx->inputs[0];
 	tfc_tensor *out = tfc__kernel_output_like(ctx, 0, 0, t, x0->shape.dims, x0->shape.rank);
 	if (!out)
 		return;
@@ -95,11 +106,7 @@ static bool cast_type_ok(tfc_dtype t)
 
 static bool is_float(tfc_dtype t) { return t == TFC_FLOAT || t == TFC_DOUBLE; }
 
-struct cast_state {
-	tfc_dtype src, dst;
-};
-
-static void *cast_create(const tfc_operation *op, tfc_status *st)
+void *tfc__cast_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype s = tfc_dtype_base(tfc_kernel_attr_type(op, "SrcT"));
 	tfc_dtype d = tfc_dtype_base(tfc_kernel_attr_type(op, "DstT"));
@@ -107,13 +114,13 @@ static void *cast_create(const tfc_operation *op, tfc_status *st)
 		return tfc__kernel_unsupported(op, "SrcT", s, st);
 	if (!cast_type_ok(d))
 		return tfc__kernel_unsupported(op, "DstT", d, st);
-	struct cast_state *cs = tfc__malloc(sizeof(*cs));
+	struct tfc__cast_state *cs = tfc__malloc(sizeof(*cs));
 	cs->src = s;
 	cs->dst = d;
 	return cs;
 }
 
-static void cast_destroy(void *s) { free(s); }
+void tfc__cast_destroy(void *s) { free(s); }
 
 static int64_t load_int(const void *p, tfc_dtype t, int64_t i)
 {
@@ -163,7 +170,7 @@ static int64_t float_to_int(double x)
 }
 
 struct cast_job {
-	const struct cast_state *s;
+	const struct tfc__cast_state *s;
 	const void *in;
 	void *out;
 };
@@ -211,7 +218,7 @@ static void cast_range(void *arg, int64_t b, int64_t e)
 
 static void cast_compute(struct tfc_kernel_ctx *ctx)
 {
-	const struct cast_state *s = ctx->state;
+	const struct tfc__cast_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 1, s->src))
 		return;
 	const tfc_tensor *x = ctx->inputs[0];
@@ -267,7 +274,7 @@ static bool same_dims(const tfc_shape *a, const tfc_shape *b)
 	       memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
 }
 
-static bool select_inputs(struct tfc_kernel_ctx *ctx)
+bool tfc__select_inputs_ok(struct tfc_kernel_ctx *ctx)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return false;
@@ -282,10 +289,8 @@ static bool select_inputs(struct tfc_kernel_ctx *ctx)
 	return true;
 }
 
-static void select_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__select_inner(struct tfc_kernel_ctx *ctx, int64_t *inner_out)
 {
-	if (!select_inputs(ctx))
-		return;
 	const tfc_tensor *c = ctx->inputs[0], *t = ctx->inputs[1], *e = ctx->inputs[2];
 	char b0[256], b1[256];
 	if (!same_dims(&t->shape, &e->shape)) {
@@ -293,7 +298,7 @@ static void select_compute(struct tfc_kernel_ctx *ctx)
 				 "'then' and 'else' must have the same size.  but received: %s vs. %s",
 				 tfc__kshape(&t->shape, b0, sizeof(b0)),
 				 tfc__kshape(&e->shape, b1, sizeof(b1)));
-		return;
+		return false;
 	}
 	int64_t inner;
 	if (same_dims(&c->shape, &t->shape)) {
@@ -314,8 +319,18 @@ static void select_compute(struct tfc_kernel_ctx *ctx)
 					 "%s vs. %s",
 					 tfc__kshape(&t->shape, b0, sizeof(b0)),
 					 tfc__kshape(&c->shape, b1, sizeof(b1)));
-		return;
+		return false;
 	}
+	*inner_out = inner;
+	return true;
+}
+
+static void select_compute(struct tfc_kernel_ctx *ctx)
+{
+	int64_t inner;
+	if (!tfc__select_inputs_ok(ctx) || !tfc__select_inner(ctx, &inner))
+		return;
+	const tfc_tensor *c = ctx->inputs[0], *t = ctx->inputs[1], *e = ctx->inputs[2];
 	tfc_tensor *out = tfc_kernel_alloc_output(ctx, 0, t->dtype, t->shape.dims, t->shape.rank);
 	if (!out)
 		return;
@@ -327,7 +342,7 @@ static void select_compute(struct tfc_kernel_ctx *ctx)
 
 static void select_v2_compute(struct tfc_kernel_ctx *ctx)
 {
-	if (!select_inputs(ctx))
+	if (!tfc__select_inputs_ok(ctx))
 		return;
 	const tfc_tensor *in[3] = { ctx->inputs[0], ctx->inputs[1], ctx->inputs[2] };
 	struct tfc__bcast b1, b2;
@@ -372,7 +387,7 @@ static void select_v2_compute(struct tfc_kernel_ctx *ctx)
 
 const struct tfc_kernel_def tfc__cwise_misc_kernels[] = {
 	{ .op = "AddN", .device = "CPU", .create = addn_create, .compute = addn_compute },
-	{ .op = "Cast", .device = "CPU", .create = cast_create, .destroy = cast_destroy,
+	{ .op = "Cast", .device = "CPU", .create = tfc__cast_create, .destroy = tfc__cast_destroy,
 	  .compute = cast_compute },
 	{ .op = "Select", .device = "CPU", .create = select_create, .compute = select_compute },
 	{ .op = "SelectV2", .device = "CPU", .create = select_create,

@@ -48,6 +48,9 @@ extern const struct tfc_kernel_def tfc__gpu_training_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_pool_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_batchnorm_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_state_kernels[];
+/* (cuda/array_gpu.c: AddN, Cast, Fill, ZerosLike, OnesLike, Tile, ConcatV2, Pack,
+ * Transpose, Slice, StridedSlice, the comparisons, Select(V2), ArgMax/ArgMin) */
+extern const struct tfc_kernel_def tfc__gpu_array_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */
@@ -317,5 +320,68 @@ static inline int tfc__train_same_as(const struct tfc__train_args *a, int k)
 			return j;
 	return -1;
 }
+
+/* ---- the array ops that move blocks of elements (Transpose, ConcatV2, Concat, Pack,
+ * Slice, StridedSlice, Tile): their checks, error texts and index computations are
+ * shared by the CPU kernels (kernels/array_slice_kernels.c, kernels/array_kernels.c)
+ * and the GPU ones (cuda/array_gpu.c), which differ only in where an output lives and
+ * how a strided copy is made. */
+struct tfc__array_io {
+	/* Output i of dtype and dims; its elements need not be set (the ops write every
+	 * one). NULL with ctx->st set. */
+	tfc_tensor *(*alloc)(struct tfc_kernel_ctx *ctx, int i, tfc_dtype dtype, const int64_t *dims, int rank);
+	/* tfc__copy_strided's contract (dst and src of one dtype); false with ctx->st set. */
+	bool (*copy)(struct tfc_kernel_ctx *ctx, tfc_tensor *dst, int64_t dst_off, const tfc_tensor *src,
+		     int64_t src_off, int rank, const int64_t *dims, const int64_t *dstr, const int64_t *sstr);
+};
+/* Host outputs (tfc_kernel_alloc_output) and tfc__copy_strided. */
+extern const struct tfc__array_io tfc__array_io_cpu;
+void tfc__transpose_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__concat_v2_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__concat_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__slice_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__tile_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+/* StridedSlice's state (its masks): made by tfc__ss_create, freed by tfc__ss_destroy. */
+void *tfc__ss_create(const tfc_operation *op, tfc_status *st);
+void tfc__ss_destroy(void *state);
+void tfc__strided_slice_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+/* Pack's state (its axis): tfc__pack_create, tfc__pack_destroy. */
+void *tfc__pack_create(const tfc_operation *op, tfc_status *st);
+void tfc__pack_destroy(void *state);
+void tfc__pack_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+
+/* ---- checks the GPU's element-wise array kernels (cuda/array_gpu.c) share with the
+ * CPU ones */
+
+/* Fill (kernels/array_kernels.c): inputs present, dims a vector, value a scalar; the
+ * output's dims into dims[TFC_MAX_RANK] and *rank. False with ctx->st set. */
+bool tfc__fill_args_ok(struct tfc_kernel_ctx *ctx, int64_t *dims, int *rank);
+/* AddN (kernels/cwise_misc.c): n >= 1 inputs of dtype T and one shape. */
+bool tfc__addn_args_ok(struct tfc_kernel_ctx *ctx);
+/* Cast's state: tfc__cast_create (Unimplemented for a SrcT or DstT it cannot
+ * convert), freed by tfc__cast_destroy. */
+struct tfc__cast_state {
+	tfc_dtype src, dst;
+};
+void *tfc__cast_create(const tfc_operation *op, tfc_status *st);
+void tfc__cast_destroy(void *state);
+/* Select and SelectV2: a bool condition and t, e of one dtype. */
+bool tfc__select_inputs_ok(struct tfc_kernel_ctx *ctx);
+/* Select's shapes: t and e alike, the condition of their shape (*inner 1), a scalar
+ * (*inner = the element count) or a vector over their first dimension (*inner = the
+ * elements per row). */
+bool tfc__select_inner(struct tfc_kernel_ctx *ctx, int64_t *inner);
+/* ArgMax/ArgMin (kernels/reduction_kernels.c): state made by tfc__arg_create
+ * (Unimplemented for T or output_type it does not take), freed by tfc__arg_destroy. */
+struct tfc__arg_state {
+	bool max;
+	tfc_dtype dtype, out;
+};
+void *tfc__arg_create(const tfc_operation *op, tfc_status *st);
+void tfc__arg_destroy(void *state);
+/* The input viewed as [outer, n, inner] around the axis, n >= 1, and the output's
+ * dims (odims[TFC_MAX_RANK], *orank). False with ctx->st set. */
+bool tfc__arg_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__arg_state *s, int64_t *outer, int64_t *n,
+		      int64_t *inner, int64_t *odims, int *orank);
 
 #endif /* TFC_KERNELS_H */

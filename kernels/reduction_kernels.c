@@ -3,7 +3,7 @@
  * double, int32, int64), All and Any (bool) over the axes of input 1 (a scalar or a
  * vector, negative axes counting from the end, repeats allowed, keep_dims), and
  * ArgMax/ArgMin over one axis (the first extreme element wins; int32 or int64
- * output). The input's dimensions are first classified kept or reduced; size-1
+ * output; checks shared with the GPU's, cuda/array_gpu.c). The input's dimensions are first classified kept or reduced; size-1
  * dimensions are dropped and neighbours of one class merged, so [2,3,4] over axes
  * {1,2} is [2 | 12] and the walk has long inner runs. Floating sums are accumulated
  * in double, integer sums wrap as TensorFlow's do. The two common layouts, reducing
@@ -335,12 +335,7 @@ static void red_compute(struct tfc_kernel_ctx *ctx)
 
 /* ---- ArgMax, ArgMin */
 
-struct arg_state {
-	bool max;
-	tfc_dtype dtype, out;
-};
-
-static void *arg_create(const tfc_operation *op, tfc_status *st)
+void *tfc__arg_create(const tfc_operation *op, tfc_status *st)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	if (t != TFC_FLOAT && t != TFC_DOUBLE && t != TFC_INT32 && t != TFC_INT64)
@@ -350,41 +345,43 @@ static void *arg_create(const tfc_operation *op, tfc_status *st)
 		o = TFC_INT64;
 	if (o != TFC_INT32 && o != TFC_INT64)
 		return tfc__kernel_unsupported(op, "output_type", o, st);
-	struct arg_state *s = tfc__malloc(sizeof(*s));
+	struct tfc__arg_state *s = tfc__malloc(sizeof(*s));
 	s->max = strcmp(op->type, "ArgMax") == 0;
 	s->dtype = t;
 	s->out = o;
 	return s;
 }
 
-static void arg_compute(struct tfc_kernel_ctx *ctx)
+void tfc__arg_destroy(void *state) { free(state); }
+
+bool tfc__arg_args_ok(struct tfc_kernel_ctx *ctx, const struct tfc__arg_state *s, int64_t *outer_out,
+		      int64_t *n_out, int64_t *inner_out, int64_t *odims, int *orank_out)
 {
-	const struct arg_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
-		return;
+		return false;
 	const tfc_tensor *x = ctx->inputs[0], *dim = ctx->inputs[1];
 	char b[256];
 	if (x->dtype != s->dtype || (dim->dtype != TFC_INT32 && dim->dtype != TFC_INT64)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "%s expects %s input", ctx->op->type,
 				 tfc_dtype_name(s->dtype));
-		return;
+		return false;
 	}
 	if (dim->n_elems != 1) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "dim must be a scalar, but received tensor of shape: %s",
 				 tfc__kshape(&dim->shape, b, sizeof(b)));
-		return;
+		return false;
 	}
 	int rank = x->shape.rank, axis;
 	if (!tfc__kernel_axis(ctx, tfc__kint(dim, 0), rank, &axis))
-		return;
+		return false;
 	int64_t n = x->shape.dims[axis];
 	if (n == 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Reduction axis %d is empty in shape %s",
 				 axis, tfc__kshape(&x->shape, b, sizeof(b)));
-		return;
+		return false;
 	}
-	int64_t odims[TFC_MAX_RANK], outer = 1, inner = 1;
+	int64_t outer = 1, inner = 1;
 	int orank = 0;
 	for (int d = 0; d < rank; d++) {
 		if (d == axis)
@@ -395,6 +392,21 @@ static void arg_compute(struct tfc_kernel_ctx *ctx)
 		else
 			inner *= x->shape.dims[d];
 	}
+	*outer_out = outer;
+	*n_out = n;
+	*inner_out = inner;
+	*orank_out = orank;
+	return true;
+}
+
+static void arg_compute(struct tfc_kernel_ctx *ctx)
+{
+	const struct tfc__arg_state *s = ctx->state;
+	int64_t odims[TFC_MAX_RANK], outer, n, inner;
+	int orank;
+	if (!tfc__arg_args_ok(ctx, s, &outer, &n, &inner, odims, &orank))
+		return;
+	const tfc_tensor *x = ctx->inputs[0];
 	tfc_tensor *out = tfc_kernel_alloc_output(ctx, 0, s->out, odims, orank);
 	if (!out)
 		return;
@@ -427,9 +439,9 @@ static void arg_compute(struct tfc_kernel_ctx *ctx)
 		    .compute = red_compute }
 const struct tfc_kernel_def tfc__reduction_kernels[] = {
 	RED("Sum"), RED("Mean"), RED("Prod"), RED("Max"), RED("Min"), RED("All"), RED("Any"),
-	{ .op = "ArgMax", .device = "CPU", .create = arg_create, .destroy = red_destroy,
+	{ .op = "ArgMax", .device = "CPU", .create = tfc__arg_create, .destroy = tfc__arg_destroy,
 	  .compute = arg_compute },
-	{ .op = "ArgMin", .device = "CPU", .create = arg_create, .destroy = red_destroy,
+	{ .op = "ArgMin", .device = "CPU", .create = tfc__arg_create, .destroy = tfc__arg_destroy,
 	  .compute = arg_compute },
 	{ .op = NULL },
 };

@@ -18,6 +18,7 @@ static const struct tfc_kernel_def *const families[] = {
 	tfc__tensor_array_kernels, tfc__summary_kernels, tfc__functional_kernels,
 	tfc__gpu_cwise_kernels, tfc__gpu_matmul_kernels, tfc__gpu_conv_kernels, tfc__gpu_nn_kernels,
 	tfc__gpu_pool_kernels, tfc__gpu_batchnorm_kernels,
+	tfc__gpu_array_kernels,
 	tfc__gpu_training_kernels, tfc__gpu_state_kernels, NULL,
 };
 
