@@ -35,7 +35,7 @@ tests_test_cupti_records_LDADD = libtfccore.la
 # .cu files, and nothing else of NVIDIA's, so tests/fakecuda can link the same
 # objects against a fake of those (tests/fakecuda/local.mk).
 libtfcbase_la_SOURCES += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c \
-	cuda/nn_gpu.c cuda/training_gpu.c cuda/state_gpu.c
+	cuda/nn_gpu.c cuda/training_gpu.c cuda/state_gpu.c cuda/sendrecv_gpu.c
 # What needs NVIDIA's libraries themselves: the CUPTI tracer and cuDNN's
 # convolutions, linking cudart, cuBLAS, CUPTI (and cuDNN), and the device code; part
 # of libtfcbase.la, and kept apart so the fake build can leave them out. (The .cu
@@ -63,7 +63,7 @@ else
 libtfcbase_la_SOURCES += cuda/gpu_none.c
 endif
 EXTRA_DIST += cuda/gpu_device.c cuda/gpu_alloc.c cuda/cwise_gpu.c cuda/matmul_gpu.c cuda/nn_gpu.c \
-	cuda/training_gpu.c cuda/state_gpu.c cuda/conv_gpu.c cuda/conv_autotune.c cuda/cupti_tracer.c cuda/cupti_records.c
+	cuda/training_gpu.c cuda/state_gpu.c cuda/sendrecv_gpu.c cuda/conv_gpu.c cuda/conv_autotune.c cuda/cupti_tracer.c cuda/cupti_records.c
 
 # libtool cannot drive nvcc, so a .cu becomes a PIC object under cuda/.libs and a
 # libtool object file (.lo) naming it, which libtool then links like any other.

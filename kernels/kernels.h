@@ -48,6 +48,11 @@ extern const struct tfc_kernel_def tfc__gpu_training_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_pool_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_batchnorm_kernels[];
 extern const struct tfc_kernel_def tfc__gpu_state_kernels[];
+extern const struct tfc_kernel_def tfc__gpu_sendrecv_kernels[];
+/* A transfer node's state (_Send, _Recv: its tensor_name), for the CPU kernels
+ * (kernels/sendrecv_kernels.c) and the GPU's _Recv (cuda/sendrecv_gpu.c). */
+void *tfc__transfer_create(const tfc_operation *op, tfc_status *st);
+void tfc__transfer_destroy(void *state);
 /* (cuda/array_gpu.c: AddN, Cast, Fill, ZerosLike, OnesLike, Tile, ConcatV2, Pack,
  * Transpose, Slice, StridedSlice, the comparisons, Select(V2), ArgMax/ArgMin) */
 extern const struct tfc_kernel_def tfc__gpu_array_kernels[];

@@ -19,7 +19,7 @@ static const struct tfc_kernel_def *const families[] = {
 	tfc__gpu_cwise_kernels, tfc__gpu_matmul_kernels, tfc__gpu_conv_kernels, tfc__gpu_nn_kernels,
 	tfc__gpu_pool_kernels, tfc__gpu_batchnorm_kernels,
 	tfc__gpu_array_kernels,
-	tfc__gpu_training_kernels, tfc__gpu_state_kernels, NULL,
+	tfc__gpu_training_kernels, tfc__gpu_state_kernels, tfc__gpu_sendrecv_kernels, NULL,
 };
 
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;

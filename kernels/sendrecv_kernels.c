@@ -3,14 +3,14 @@
  * between devices (core/partition.c): _Send deposits its input in the step's
  * rendezvous under the node's tensor_name and the execution's frame and iteration,
  * _Recv takes it out. _HostSend/_HostRecv are the same on a CPU. The executor runs
- * a _Recv after its _Send, so a _Recv never waits. _Send and _Recv are also the GPU's
- * (what they do is host work either way).
+ * a _Recv after its _Send, so a _Recv never waits. _Send is also the GPU's (host work
+ * either way); the GPU's _Recv is cuda/sendrecv_gpu.c.
  */
 #include "kernels.h"
 #include "rendezvous.h"
 
 /* The state of a transfer node: its tensor_name (owned). */
-static void *transfer_create(const tfc_operation *op, tfc_status *st)
+void *tfc__transfer_create(const tfc_operation *op, tfc_status *st)
 {
 	size_t len = 0;
 	const char *name = tfc_operation_get_attr_string(op, "tensor_name", &len, st);
@@ -21,7 +21,7 @@ static void *transfer_create(const tfc_operation *op, tfc_status *st)
 	return tfc__strndup(name, len);
 }
 
-static void transfer_destroy(void *state) { free(state); }
+void tfc__transfer_destroy(void *state) { free(state); }
 
 static bool have_rendezvous(struct tfc_kernel_ctx *ctx)
 {
@@ -49,21 +49,19 @@ static void recv_compute(struct tfc_kernel_ctx *ctx)
 }
 
 const struct tfc_kernel_def tfc__sendrecv_kernels[] = {
-	{ .op = "_Send", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	{ .op = "_Send", .device = "CPU", .create = tfc__transfer_create, .destroy = tfc__transfer_destroy,
 	  .compute = send_compute },
-	{ .op = "_Recv", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	{ .op = "_Recv", .device = "CPU", .create = tfc__transfer_create, .destroy = tfc__transfer_destroy,
 	  .compute = recv_compute },
-	{ .op = "_HostSend", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	{ .op = "_HostSend", .device = "CPU", .create = tfc__transfer_create, .destroy = tfc__transfer_destroy,
 	  .compute = send_compute },
-	{ .op = "_HostRecv", .device = "CPU", .create = transfer_create, .destroy = transfer_destroy,
+	{ .op = "_HostRecv", .device = "CPU", .create = tfc__transfer_create, .destroy = tfc__transfer_destroy,
 	  .compute = recv_compute },
-	/* On a GPU (the partitioner puts a _Send on its producer's device, a _Recv on its
-	 * consumer's): the same host-side work. Without TFC_KF_DEVICE_MEMORY, a _Send
-	 * gets a host copy of a tensor in the GPU's memory (core/device_memory.c); a
-	 * _Recv's output is a host tensor, which a GPU consumer uploads. */
-	{ .op = "_Send", .device = "GPU", .create = transfer_create, .destroy = transfer_destroy,
+	/* On a GPU (the partitioner puts a _Send on its producer's device): the same
+	 * host-side work. Without TFC_KF_DEVICE_MEMORY, a _Send gets a host copy of a
+	 * tensor in the GPU's memory (core/device_memory.c). The GPU's _Recv, which
+	 * uploads what it receives, is in cuda/sendrecv_gpu.c. */
+	{ .op = "_Send", .device = "GPU", .create = tfc__transfer_create, .destroy = tfc__transfer_destroy,
 	  .compute = send_compute },
-	{ .op = "_Recv", .device = "GPU", .create = transfer_create, .destroy = transfer_destroy,
-	  .compute = recv_compute },
 	{ 0 },
 };
