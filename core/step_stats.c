@@ -313,7 +313,9 @@ static void partition_graphs(const struct tfc_session *s, const struct tfc__exec
 }
 
 /* The op of a GPU activity: the GPU device tags what it launches for an op with the
- * op's graph id + 1 (cuda/gpu_device.c). */
+ * op's graph id + 1 (cuda/gpu_device.c). ctx is the graph those ids index: the
+ * executable's private graph (pruned, optimized, partitioned and renumbered), which
+ * the nodes' ops live in, not the session's. */
 static bool gpu_op(void *ctx, uint64_t external, const char **name, const char **type)
 {
 	const tfc_graph *g = ctx;
@@ -335,7 +337,11 @@ tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct 
 	if (t->level > 0 && t->stats) {
 		md.step_stats = step_stats(a, s, x, t);
 		if (t->gpu)
-			tfc__gpu_activity_step_stats(t->gpu, a, gpu_op, s->graph, t->real_minus_mono_ns,
+			tfc__gpu_activity_step_stats(t->gpu, a, gpu_op,
+						     tfc__executable_num_nodes(x) > 0
+							     ? (void *)tfc__executable_node_op(x, 0)->graph
+							     : (void *)s->graph,
+						     t->real_minus_mono_ns,
 						     md.step_stats);
 		md.cost_graph = cost_graph(a, s, x, t);
 	}

@@ -16,10 +16,16 @@ void tfc__cupti_api_name(uint32_t cbid, bool driver, char *buf, size_t n)
 		snprintf(buf, n, "%s_api_%u", driver ? "cu" : "cuda", cbid);
 		return;
 	}
+	/* Only the last "_v<digits>" is the version: "cudaStreamGetCaptureInfo_v2_v11030"
+	 * is cudaStreamGetCaptureInfo_v2. */
 	size_t len = strlen(name);
-	const char *v = strstr(name, "_v");
-	if (v && v[2] >= '0' && v[2] <= '9' && strspn(v + 2, "0123456789") == strlen(v + 2))
-		len = (size_t)(v - name);
+	for (const char *v = name + len; v-- > name;) {
+		if (v[0] != '_' || v[1] != 'v')
+			continue;
+		if (v[2] >= '0' && v[2] <= '9' && strspn(v + 2, "0123456789") == strlen(v + 2))
+			len = (size_t)(v - name);
+		break;
+	}
 	snprintf(buf, n, "%.*s", (int)len, name);
 }
 

@@ -131,9 +131,12 @@ void tfc__gpu_tracer_stop(struct tfc__gpu_tracer *t)
 		return;
 	pthread_mutex_lock(&tracer_mu);
 	atomic_store(&tracing, false);
-	cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+	/* Disable first, then flush (as TensorFlow's tracer does): flushing first would
+	 * leave whatever ran in between in CUPTI's buffers, to be handed to the next
+	 * traced step as if it were its own. */
 	for (size_t i = 0; i < TFC_ARRAY_LEN(kinds); i++)
 		cuptiActivityDisable(kinds[i]);
+	cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
 	size_t dropped = 0;
 	if (cuptiActivityGetNumDroppedRecords(NULL, 0, &dropped) == CUPTI_SUCCESS)
 		t->into->dropped += dropped;
@@ -145,15 +148,31 @@ void tfc__gpu_tracer_stop(struct tfc__gpu_tracer *t)
 	free(t);
 }
 
+/* Per thread, whether each push (innermost in bit 0) really pushed an id: a pop must
+ * pop exactly what its push pushed, even when tracing started or stopped in between
+ * (a kernel of another session's step running across a traced step's start or end),
+ * else CUPTI's per-thread stack keeps a stale id, and every later API call of that
+ * thread is put down to its op. Pushes nest 64 deep at most (the device pushes one). */
+static _Thread_local uint64_t pushed_bits;
+static _Thread_local unsigned push_depth;
+
 void tfc__cupti_push_op(uint64_t id)
 {
-	if (atomic_load(&tracing))
-		cuptiActivityPushExternalCorrelationId(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, id);
+	bool pushed = atomic_load(&tracing) &&
+		      cuptiActivityPushExternalCorrelationId(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, id) ==
+			      CUPTI_SUCCESS;
+	pushed_bits = pushed_bits << 1 | pushed;
+	push_depth++;
 }
 
 void tfc__cupti_pop_op(void)
 {
+	if (push_depth == 0)
+		return;
+	bool pushed = pushed_bits & 1;
+	pushed_bits >>= 1;
+	push_depth--;
 	uint64_t last;
-	if (atomic_load(&tracing))
+	if (pushed)
 		cuptiActivityPopExternalCorrelationId(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, &last);
 }

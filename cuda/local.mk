@@ -79,8 +79,8 @@ SUFFIXES = .cu
 # Tests that run everywhere: sessions without (or with) a GPU.
 check_PROGRAMS += tests/test_gpu_session
 TESTS += tests/test_gpu_session
-tests_test_gpu_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
-tests_test_gpu_session_LDADD = libtfccore.la
+tests_test_gpu_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core $(SQLITE_CFLAGS)
+tests_test_gpu_session_LDADD = libtfcprof.la $(SQLITE_LIBS)
 
 # The GPU activity records -> step stats -> trace database -> tfc-prof --gpu, built by
 # hand (no GPU, no CUDA needed).

@@ -221,6 +221,38 @@ static void test_db(Tensorflow__StepStats *ss)
 	tfc_status_free(st);
 }
 
+/* An API call's row goes to the GPU of what it started: a copy on GPU 1 (only
+ * kernels were looked at, so its cudaMemcpyAsync went to GPU 0), and its thread
+ * goes with the copy. */
+static void test_api_device(void)
+{
+	struct tfc__gpu_activity *a = tfc__gpu_activity_new();
+	struct tfc__gpu_copy up = {TFC_GPU_COPY_HTOD, 64, 100, 200, 1, 3, 21, true};
+	struct tfc__gpu_api call = {"cudaMemcpyAsync", 41, 90, 95, 777, 21};
+	struct tfc__gpu_kernel k = {"k", 300, 400, 0, 7, 22, {1, 1, 1}, {1, 1, 1}, 8, 0, 0};
+	struct tfc__gpu_api launch = {"cudaLaunchKernel", 211, 280, 290, 778, 22};
+	tfc__gpu_activity_add_copy(a, &up);
+	tfc__gpu_activity_add_api(a, &call);
+	tfc__gpu_activity_add_kernel(a, &k);
+	tfc__gpu_activity_add_api(a, &launch);
+	struct tfc__arena ar = {0};
+	Tensorflow__StepStats ss;
+	tensorflow__step_stats__init(&ss);
+	tfc__gpu_activity_step_stats(a, &ar, op_of, NULL, 0, &ss);
+	const Tensorflow__DeviceStepStats *api1 = dev(&ss, "/device:GPU:1/cuda_api");
+	const Tensorflow__DeviceStepStats *api0 = dev(&ss, "/device:GPU:0/cuda_api");
+	const Tensorflow__DeviceStepStats *mc = dev(&ss, "/device:GPU:1/memcpy");
+	const Tensorflow__DeviceStepStats *s7 = dev(&ss, "/device:GPU:0/stream:7");
+	ok(api1 && api1->n_node_stats == 1 && !strcmp(api1->node_stats[0]->node_name, "cudaMemcpyAsync"),
+	   "the copy's API call is on GPU:1's cuda_api");
+	ok(api0 && api0->n_node_stats == 1 && !strcmp(api0->node_stats[0]->node_name, "cudaLaunchKernel"),
+	   "the kernel's on GPU:0's");
+	ok(mc && mc->node_stats[0]->thread_id == 777 && s7 && s7->node_stats[0]->thread_id == 778,
+	   "the copy and the kernel carry their API calls' threads");
+	tfc__arena_free(&ar);
+	tfc__gpu_activity_free(a);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -238,6 +270,7 @@ int main(void)
 	tfc__gpu_activity_step_stats(a, &ar, op_of, NULL, REAL_MINUS_MONO, &ss);
 	test_step_stats(&ss);
 	test_db(&ss);
+	test_api_device();
 	tfc__arena_free(&ar);
 	tfc__gpu_activity_free(a);
 	char cmd[128];

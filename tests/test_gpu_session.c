@@ -5,12 +5,21 @@
  * anyway; a request for /device:GPU:0 is InvalidArgument without soft placement and
  * runs on the CPU with it. With a GPU the float ops go to GPU:0, int32 ones stay on
  * the CPU, and the answers are the CPU's (make check-gpu checks kernel by kernel).
+ * A FULL_TRACE training step records the GPU's activity through CUPTI (on the fake
+ * CUDA build, tests/fakecuda's fake CUPTI): the pseudo-devices in the step stats, the
+ * kernels tied to their ops and inside the step, the trace database's GPU tables and
+ * tfc-prof's GPU report; one tracer at a time.
  */
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "gpu.h"
+#include "gpu_activity.h"
+#include "prof.h"
+#include "tfc_trace.h"
 #include "tfc_ops.h"
 #include "tfc_train.h"
 #include "test_util.h"
@@ -571,6 +580,325 @@ static void test_shared(int n_gpus)
 	tfc_status_free(st);
 }
 
+/* ---- tracing the GPU */
+
+/* The op correlation ids of the GPU device (cuda/gpu_internal.h; absent without
+ * CUDA) and the fake CUPTI's count of this thread's pushed ids (tests/fakecuda). */
+void tfc__cupti_push_op(uint64_t id) __attribute__((weak));
+void tfc__cupti_pop_op(void) __attribute__((weak));
+size_t tfc_fake_cupti_external_depth(void) __attribute__((weak));
+
+static const Tensorflow__DeviceStepStats *dev_stats(const Tensorflow__RunMetadata *rm, const char *device)
+{
+	for (size_t i = 0; rm && rm->step_stats && i < rm->step_stats->n_dev_stats; i++)
+		if (!strcmp(rm->step_stats->dev_stats[i]->device, device))
+			return rm->step_stats->dev_stats[i];
+	return NULL;
+}
+
+static int64_t end_nanos(const Tensorflow__NodeExecStats *n) { return n->all_start_nanos + n->all_end_rel_nanos; }
+
+/* A training step of an MLP, 784-like but small: x[8,6] -> 6x5 -> relu -> 5x3 ->
+ * softmax cross entropy -> mean, plain SGD on variables. *train is the update. */
+static tfc_graph *train_graph(tfc_operation **x, tfc_operation **labels, tfc_operation **train,
+			      tfc_operation **init, tfc_status *st)
+{
+	tfc_graph *g = tfc_graph_new();
+	*x = placeholder_f(g, "x", 2, (int64_t[]){8, 6}, st);
+	*labels = placeholder_f(g, "labels", 2, (int64_t[]){8, 3}, st);
+	tfc_shape s1 = tfc_shape_make(2, (int64_t[]){6, 5}), s2 = tfc_shape_make(2, (int64_t[]){5, 3});
+	tfc_shape sb1 = tfc_shape_make(1, (int64_t[]){5}), sb2 = tfc_shape_make(1, (int64_t[]){3});
+	tfc_initializer gu1 = tfc_init_glorot_uniform(1), gu2 = tfc_init_glorot_uniform(2),
+			zero = tfc_init_constant(0.1);
+	tfc_operation *w1 = tfc_get_variable(g, "l1/w", &s1, TFC_FLOAT, &gu1, st);
+	tfc_operation *b1 = tfc_get_variable(g, "l1/b", &sb1, TFC_FLOAT, &zero, st);
+	tfc_operation *w2 = tfc_get_variable(g, "l2/w", &s2, TFC_FLOAT, &gu2, st);
+	tfc_operation *b2 = tfc_get_variable(g, "l2/b", &sb2, TFC_FLOAT, &zero, st);
+	tfc_operation *mm1 = tfc_mat_mul(g, "l1/MatMul", (tfc_output){*x, 0}, tfc_variable_read(w1), st);
+	tfc_operation *ba1 = tfc_bias_add(g, "l1/BiasAdd", (tfc_output){mm1, 0}, tfc_variable_read(b1), st);
+	tfc_operation *h = tfc_relu(g, "l1/Relu", (tfc_output){ba1, 0}, st);
+	tfc_operation *mm2 = tfc_mat_mul(g, "l2/MatMul", (tfc_output){h, 0}, tfc_variable_read(w2), st);
+	tfc_operation *logits = tfc_bias_add(g, "l2/BiasAdd", (tfc_output){mm2, 0}, tfc_variable_read(b2), st);
+	tfc_operation *xent = tfc_softmax_cross_entropy_with_logits(g, "xent", (tfc_output){logits, 0},
+								     (tfc_output){*labels, 0}, st);
+	tfc_operation *ax = t_const_i(g, "axis", 0, st);
+	tfc_operation *loss = tfc_mean(g, "loss", (tfc_output){xent, 0}, (tfc_output){ax, 0}, st);
+	tfc_optimizer *opt = tfc_optimizer_gradient_descent_new(0.1f);
+	*train = tfc_optimizer_minimize(opt, g, (tfc_output){loss, 0}, st);
+	tfc_optimizer_free(opt);
+	*init = tfc_global_variables_initializer(g, st);
+	return g;
+}
+
+static tfc_tensor *train_feed(int which)
+{
+	float v[8 * 6];
+	for (int i = 0; i < 8 * 6; i++)
+		v[i] = which ? (float)(i % 3 == 0) : (float)((i * 7) % 11) / 5.0f - 1.0f;
+	return tensor_f(v, 2, which ? (int64_t[]){8, 3} : (int64_t[]){8, 6});
+}
+
+/* Runs the training step (targets only) with FULL_TRACE; its RunMetadata buffer. */
+static tfc_buffer_t *train_step(tfc_session *s, tfc_operation *x, tfc_operation *labels, tfc_operation *train,
+				tfc_status *st)
+{
+	Tensorflow__RunOptions ro;
+	tensorflow__run_options__init(&ro);
+	ro.trace_level = TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__FULL_TRACE;
+	uint8_t rb[32];
+	size_t rl = tensorflow__run_options__pack(&ro, rb);
+	tfc_output feeds[2] = {{x, 0}, {labels, 0}};
+	tfc_tensor *vals[2] = {train_feed(0), train_feed(1)};
+	tfc_buffer_t *meta = NULL;
+	tfc_session_run(s, rb, rl, feeds, vals, 2, NULL, NULL, 0, &train, 1, &meta, st);
+	tfc_tensor_free(vals[0]);
+	tfc_tensor_free(vals[1]);
+	return meta;
+}
+
+/* One integer from the database at path (-1 when the query fails). */
+static int64_t db_int(const char *path, const char *sql)
+{
+	sqlite3 *q = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int64_t v = -1;
+	if (sqlite3_open_v2(path, &q, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(q, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	else
+		diag("%s: %s", sql, sqlite3_errmsg(q));
+	sqlite3_finalize(stmt);
+	sqlite3_close(q);
+	return v;
+}
+
+/* The kernels of a traced step's /stream:all, checked against the rest of the step:
+ * each one's "name:Op" is an op that ran on GPU:0 in the step, its label names it,
+ * and it lies inside the step (the CUPTI clock was mapped onto the step's) and inside
+ * its op's own execution. */
+static void check_kernels(const Tensorflow__RunMetadata *rm, tfc_graph *g)
+{
+	const Tensorflow__DeviceStepStats *all = dev_stats(rm, "/device:GPU:0/stream:all");
+	const Tensorflow__DeviceStepStats *mc = dev_stats(rm, "/device:GPU:0/memcpy");
+	const Tensorflow__DeviceStepStats *gpu = dev_stats(rm, GPU0), *cpu = dev_stats(rm, CPU0);
+	ok(all && all->n_node_stats >= 6, "/device:GPU:0/stream:all holds the step's kernels (%zu)",
+	   all ? all->n_node_stats : 0);
+	ok(mc && mc->n_node_stats >= 2, "/device:GPU:0/memcpy holds its copies (%zu)", mc ? mc->n_node_stats : 0);
+	if (!all || !mc || !gpu || !cpu) {
+		skip(6, "no GPU rows");
+		return;
+	}
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (int d = 0; d < 2; d++) {
+		const Tensorflow__DeviceStepStats *ds = d ? cpu : gpu;
+		for (size_t k = 0; k < ds->n_node_stats; k++) {
+			lo = ds->node_stats[k]->all_start_nanos < lo ? ds->node_stats[k]->all_start_nanos : lo;
+			hi = end_nanos(ds->node_stats[k]) > hi ? end_nanos(ds->node_stats[k]) : hi;
+		}
+	}
+	size_t named = 0, labelled = 0, on_gpu = 0, in_step = 0, in_op = 0, matmul = 0;
+	for (size_t k = 0; k < all->n_node_stats; k++) {
+		const Tensorflow__NodeExecStats *n = all->node_stats[k];
+		char name[256];
+		snprintf(name, sizeof(name), "%s", n->node_name);
+		char *colon = strrchr(name, ':');
+		if (!colon) {
+			diag("kernel %s names no op", n->node_name);
+			continue;
+		}
+		*colon = '\0';
+		tfc_operation *op = tfc_graph_operation_by_name(g, name);
+		if (op && !strcmp(tfc_operation_type(op), colon + 1))
+			named++;
+		char want[300];
+		snprintf(want, sizeof(want), "@@%s:%s#correlation_id=", name, colon + 1);
+		if (n->timeline_label && strstr(n->timeline_label, want))
+			labelled++;
+		else
+			diag("kernel label %s", n->timeline_label ? n->timeline_label : "(none)");
+		const char *dev;
+		const Tensorflow__NodeExecStats *opst = node_stat(rm, name, &dev);
+		on_gpu += !strcmp(dev, GPU0);
+		matmul += !strcmp(colon + 1, "MatMul");
+		if (n->all_start_nanos >= lo && end_nanos(n) <= hi && n->all_end_rel_nanos > 0)
+			in_step++;
+		else
+			diag("kernel of %s at [%lld, %lld], step [%lld, %lld]", name, (long long)n->all_start_nanos,
+			     (long long)end_nanos(n), (long long)lo, (long long)hi);
+		if (opst && n->all_start_nanos >= opst->all_start_nanos && end_nanos(n) <= end_nanos(opst))
+			in_op++;
+		else if (opst)
+			diag("kernel of %s at [%lld, %lld], its op [%lld, %lld]", name, (long long)n->all_start_nanos,
+			     (long long)end_nanos(n), (long long)opst->all_start_nanos, (long long)end_nanos(opst));
+	}
+	is_int(named, all->n_node_stats, "every kernel's node name is \"name:Op\" of an op of the graph");
+	is_int(labelled, all->n_node_stats, "every kernel's timeline label names its op after \"@@\"");
+	is_int(on_gpu, all->n_node_stats, "and that op ran on GPU:0 in the step");
+	is_int(in_step, all->n_node_stats, "every kernel lies inside the step's wall time (CUPTI's clock mapped)");
+	is_int(in_op, all->n_node_stats, "and inside its own op's execution");
+	/* two forward, four backward: the optimizer gates each op's gradients together
+	 * (GATE_OP), so x's gradient in l1 runs too */
+	is_int(matmul, 6, "six kernels of MatMuls (two forward, four backward), one each");
+}
+
+/* The step into a trace database, its GPU tables, and tfc-prof --gpu's report. */
+static void check_trace_db(const tfc_buffer_t *meta, const Tensorflow__RunMetadata *rm)
+{
+	tfc_status *st = tfc_status_new();
+	char path[] = "/tmp/tfc-gpu-trace-XXXXXX.db";
+	int fd = mkstemps(path, 3);
+	close(fd);
+	unlink(path);
+	tfc_trace_db *db = tfc_trace_db_open(path, st);
+	int64_t run = db ? tfc_trace_db_begin_run(db, "mlp", NULL, 0, NULL, NULL, st) : -1;
+	if (db)
+		tfc_trace_db_add_step(db, run, 0, meta->data, meta->length, st);
+	tfc_trace_db_close(db, st);
+	is_int(tfc_status_code(st), TFC_OK, "the traced step goes into a trace database (%s)", tfc_status_message(st));
+	const Tensorflow__DeviceStepStats *all = dev_stats(rm, "/device:GPU:0/stream:all");
+	const Tensorflow__DeviceStepStats *mc = dev_stats(rm, "/device:GPU:0/memcpy");
+	int64_t kernels = db_int(path, "SELECT count(*) FROM gpu_kernel");
+	is_int(kernels, all ? (int64_t)all->n_node_stats : -2, "a gpu_kernel row for each kernel");
+	is_int(db_int(path, "SELECT count(*) FROM gpu_kernel WHERE op IS NOT NULL AND node_name IS NOT NULL"), kernels,
+	       "each with its op and node");
+	is_int(db_int(path, "SELECT count(*) FROM gpu_kernel WHERE op = 'MatMul' AND kernel_name LIKE '%gemm%'"), 6,
+	       "the MatMuls' kernels are cuBLAS's GEMMs");
+	is_int(db_int(path, "SELECT count(*) FROM gpu_copy"), mc ? (int64_t)mc->n_node_stats : -2,
+	       "a gpu_copy row for each copy");
+	ok(db_int(path, "SELECT count(*) FROM gpu_copy WHERE bytes > 0 AND bytes % 4 = 0") > 0 &&
+		   db_int(path, "SELECT count(*) FROM gpu_copy WHERE bytes <= 0") == 0,
+	   "copies have their bytes (floats)");
+	/* x [8,6], a host tensor, goes up for each of the two MatMuls that read it */
+	is_int(db_int(path, "SELECT count(*) FROM gpu_copy WHERE kind = 'HtoD' AND bytes = 192 AND op = 'MatMul' AND"
+			    " node_name IN ('l1/MatMul', 'gradients/l1/MatMul_grad/MatMul_1')"),
+	       2, "the uploads of x: an HtoD copy of 192 bytes for each MatMul that reads it");
+	FILE *f = tmpfile();
+	pf_select sel = {.run_id = run, .all_steps = true};
+	pf_gpu_report(path, run, &sel, f, PF_FORMAT_CSV, st);
+	is_int(tfc_status_code(st), TFC_OK, "tfc-prof --gpu's report (%s)", tfc_status_message(st));
+	rewind(f);
+	char line[512];
+	int matmuls = 0, timed = 0;
+	bool header = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "node,op,kernels,kernel_us", 25))
+			header = true;
+		char node[256], op[64];
+		long long n = 0;
+		double us = 0;
+		if (sscanf(line, "%255[^,],%63[^,],%lld,%lf", node, op, &n, &us) == 4 && !strcmp(op, "MatMul")) {
+			matmuls++;
+			timed += n == 1 && us > 0;
+		}
+	}
+	fclose(f);
+	ok(header, "the report has its CSV header");
+	is_int(matmuls, 6, "it lists the six MatMuls");
+	is_int(timed, 6, "each with one kernel and kernel time > 0");
+	unlink(path);
+	tfc_status_free(st);
+}
+
+#define N_TRACED 20
+static void test_traced_step(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_TRACED, "no GPU");
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	tfc_operation *x, *labels, *train, *init;
+	tfc_graph *g = train_graph(&x, &labels, &train, &init, st);
+	tfc_session *s = session(g, NULL, st);
+	if (s)
+		tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &init, 1, NULL, st);
+	tfc_buffer_t *meta = s ? train_step(s, x, labels, train, st) : NULL;
+	is_int(tfc_status_code(st), TFC_OK, "a FULL_TRACE training step of an MLP runs (%s)", tfc_status_message(st));
+	Tensorflow__RunMetadata *rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
+	check_kernels(rm, g);
+	if (rm)
+		check_trace_db(meta, rm);
+	else
+		skip(11, "no RunMetadata");
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	tfc_buffer_free(meta);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
+/* One CUPTI subscriber per process: a second tracer is Unavailable while the first
+ * runs, and a step traced meanwhile runs without GPU rows; after the first stops,
+ * tracing works again. */
+#define N_ONE_TRACER 9
+static void test_one_tracer(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_ONE_TRACER, "no GPU");
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	tfc_operation *x, *labels, *train, *init;
+	tfc_graph *g = train_graph(&x, &labels, &train, &init, st);
+	tfc_session *s = session(g, NULL, st);
+	if (s)
+		tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &init, 1, NULL, st);
+	struct tfc__gpu_activity *a1 = tfc__gpu_activity_new(), *a2 = tfc__gpu_activity_new();
+	tfc_status *t1st = tfc_status_new(), *t2st = tfc_status_new();
+	struct tfc__gpu_tracer *t1 = tfc__gpu_tracer_start(a1, t1st);
+	ok(t1 != NULL, "a tracer starts (%s)", tfc_status_message(t1st));
+	struct tfc__gpu_tracer *t2 = tfc__gpu_tracer_start(a2, t2st);
+	ok(t2 == NULL && tfc_status_code(t2st) == TFC_UNAVAILABLE, "a second one meanwhile is Unavailable: %s",
+	   tfc_status_message(t2st));
+	tfc__gpu_tracer_stop(t2);
+	tfc_buffer_t *meta = s ? train_step(s, x, labels, train, st) : NULL;
+	Tensorflow__RunMetadata *rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
+	ok(rm && !dev_stats(rm, "/device:GPU:0/stream:all") && dev_stats(rm, GPU0),
+	   "a step traced meanwhile runs on GPU:0 without GPU rows (%s)", tfc_status_message(st));
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	tfc_buffer_free(meta);
+	tfc__gpu_tracer_stop(t1);
+	/* the step ran while t1 traced: its activity is t1's, tied to the ops by id */
+	size_t k1 = a1->n_kernels;
+	ok(k1 >= 6 && a1->n_corr >= k1, "the first tracer recorded that step (%zu kernels, %zu correlations)", k1,
+	   a1->n_corr);
+	tfc_status_set(t2st, TFC_OK, NULL);
+	t2 = tfc__gpu_tracer_start(a2, t2st);
+	ok(t2 != NULL, "after it stops, a tracer starts again (%s)", tfc_status_message(t2st));
+	tfc__gpu_tracer_stop(t2);
+	is_int(a1->n_kernels, k1, "nothing more reaches the first one's records");
+	meta = s ? train_step(s, x, labels, train, st) : NULL;
+	rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
+	const Tensorflow__DeviceStepStats *all = dev_stats(rm, "/device:GPU:0/stream:all");
+	is_int(all ? (int64_t)all->n_node_stats : -1, (int64_t)k1, "and a traced step has its GPU rows again, as many");
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	tfc_buffer_free(meta);
+	/* An op whose push came before a tracer started, or whose pop comes after it
+	 * stopped, leaves CUPTI's stack of external ids as it found it. */
+	if (!tfc__cupti_push_op || !tfc_fake_cupti_external_depth) {
+		skip(2, "the fake CUPTI counts pushed ids");
+	} else {
+		tfc__cupti_push_op(1);
+		t1 = tfc__gpu_tracer_start(a1, t1st);
+		tfc__cupti_pop_op();
+		is_int(tfc_fake_cupti_external_depth(), 0, "a push before the tracer started pops nothing");
+		tfc__cupti_push_op(1);
+		tfc__gpu_tracer_stop(t1);
+		tfc__cupti_pop_op();
+		is_int(tfc_fake_cupti_external_depth(), 0, "a push while it traced is popped after it stopped");
+	}
+	tfc__gpu_activity_free(a1);
+	tfc__gpu_activity_free(a2);
+	tfc_status_free(t1st);
+	tfc_status_free(t2st);
+	tfc_session_free(s);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -584,6 +912,8 @@ int main(void)
 	test_resident_chain(n);
 	test_mixed(n);
 	test_shared(n);
+	test_traced_step(n);
+	test_one_tracer(n);
 	done_testing();
 	return exit_status();
 }

@@ -264,14 +264,31 @@ static const char *annotation(struct tfc__arena *ar, const struct tfc__gpu_activ
 	return afmt(ar, "%s:%s", name, type);
 }
 
-/* The thread that made the API call of a correlation id (api sorted by start, so a
- * linear search; steps hold few calls per op). */
-static uint32_t thread_of(const struct tfc__gpu_activity *a, uint32_t corr)
+/* A correlation id's value (the thread of its API call, the device of its kernel or
+ * copy), in an array sorted by correlation for binary search: a step of n kernels
+ * and n API calls looked them up by linear search, n^2 (10^8 for 10,000 kernels). */
+struct corr_val {
+	uint32_t correlation, value;
+};
+
+static int by_corr_val(const void *x, const void *y)
 {
-	for (size_t i = 0; i < a->n_api; i++)
-		if (a->api[i].correlation == corr)
-			return a->api[i].thread_id;
-	return 0;
+	const struct corr_val *a = x, *b = y;
+	return a->correlation < b->correlation ? -1 : a->correlation > b->correlation;
+}
+
+/* The value of corr in v (n, sorted), or dflt. */
+static uint32_t corr_lookup(const struct corr_val *v, size_t n, uint32_t corr, uint32_t dflt)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].correlation < corr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].correlation == corr ? v[lo].value : dflt;
 }
 
 void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena *ar,
@@ -285,6 +302,18 @@ void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena
 	qsort(a->api, a->n_api, sizeof(*a->api), api_by_start);
 	struct devs d = {.ar = ar};
 	char dev[96];
+	/* API call -> its thread; kernel or copy -> its device (the API rows' device) */
+	struct corr_val *threads = tfc__malloc((a->n_api + 1) * sizeof(*threads));
+	struct corr_val *devices = tfc__malloc((a->n_kernels + a->n_copies + 1) * sizeof(*devices));
+	for (size_t i = 0; i < a->n_api; i++)
+		threads[i] = (struct corr_val){a->api[i].correlation, a->api[i].thread_id};
+	for (size_t i = 0; i < a->n_kernels; i++)
+		devices[i] = (struct corr_val){a->kernels[i].correlation, a->kernels[i].device};
+	for (size_t i = 0; i < a->n_copies; i++)
+		devices[a->n_kernels + i] = (struct corr_val){a->copies[i].correlation, a->copies[i].device};
+	size_t n_devices = a->n_kernels + a->n_copies;
+	qsort(threads, a->n_api, sizeof(*threads), by_corr_val);
+	qsort(devices, n_devices, sizeof(*devices), by_corr_val);
 	for (size_t i = 0; i < a->n_kernels; i++) {
 		const struct tfc__gpu_kernel *k = &a->kernels[i];
 		const char *ann = annotation(ar, a, k->correlation, resolve, ctx);
@@ -294,7 +323,7 @@ void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena
 				   k->dynamic_shm);
 		Tensorflow__NodeExecStats *ns = activity_stats(ar, a, k->start, k->end, real_minus_mono,
 							       ann ? ann : k->name, label,
-							       thread_of(a, k->correlation));
+							       corr_lookup(threads, a->n_api, k->correlation, 0));
 		snprintf(dev, sizeof(dev), "/device:GPU:%u/stream:all", k->device);
 		dev_add(&d, dev, ns);
 		Tensorflow__NodeExecStats *copy = tfc__arena_alloc(ar, sizeof(*copy));
@@ -310,7 +339,7 @@ void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena
 				   c->async ? " async" : "", ann ? ann : "", c->correlation);
 		Tensorflow__NodeExecStats *ns = activity_stats(ar, a, c->start, c->end, real_minus_mono,
 							       ann ? ann : what, label,
-							       thread_of(a, c->correlation));
+							       corr_lookup(threads, a->n_api, c->correlation, 0));
 		snprintf(dev, sizeof(dev), "/device:GPU:%u/stream:%u", c->device, c->stream);
 		dev_add(&d, dev, ns);
 		Tensorflow__NodeExecStats *copy = tfc__arena_alloc(ar, sizeof(*copy));
@@ -322,10 +351,7 @@ void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena
 		const struct tfc__gpu_api *c = &a->api[i];
 		const char *ann = annotation(ar, a, c->correlation, resolve, ctx);
 		/* The device of the kernel or copy this call made, else GPU 0. */
-		uint32_t device = 0;
-		for (size_t k = 0; k < a->n_kernels; k++)
-			if (a->kernels[k].correlation == c->correlation)
-				device = a->kernels[k].device;
+		uint32_t device = corr_lookup(devices, n_devices, c->correlation, 0);
 		char *label = afmt(ar, "%s@@%s#correlation_id=%u,cbid=%u#", c->name, ann ? ann : "",
 				   c->correlation, c->cbid);
 		Tensorflow__NodeExecStats *ns = activity_stats(ar, a, c->start, c->end, real_minus_mono,
@@ -334,6 +360,8 @@ void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena
 		dev_add(&d, dev, ns);
 	}
 	pthread_mutex_unlock(&a->mu);
+	free(threads);
+	free(devices);
 	if (d.n) {
 		Tensorflow__DeviceStepStats **all = tfc__arena_calloc(ar, ss->n_dev_stats + d.n + 1, sizeof(*all));
 		if (ss->n_dev_stats)

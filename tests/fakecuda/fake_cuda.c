@@ -7,7 +7,8 @@
  * and is handed out as address XOR TFC_FAKE_DEV_MASK, a non-canonical address.
  * Streams and events are checked handles: the work is done at call time, so every
  * ordering a program asks for holds trivially, and synchronizing succeeds. The last
- * error is per thread, as in CUDA.
+ * error is per thread, as in CUDA. While CUPTI's activity kinds are enabled
+ * (fake_cupti.c), launches, copies and memsets are reported to it (fake.h).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -129,10 +130,28 @@ void *tfc_fake_dev(const void *d, size_t bytes, const char *what)
 	return h;
 }
 
+/* Whether host memory [p, p + bytes) lies inside one cudaHostAlloc block. */
+static bool is_pinned(const void *p, size_t bytes)
+{
+	bool found = false;
+	const char *c = p;
+	pthread_mutex_lock(&table_mu);
+	for (size_t i = 0; i < n_table && !found; i++) {
+		const char *base = table[i].p;
+		found = table[i].kind == K_HOST && c >= base && (size_t)(base + table[i].size - c) >= bytes &&
+			c <= base + table[i].size;
+	}
+	pthread_mutex_unlock(&table_mu);
+	return found;
+}
+
 void tfc_fake_check_stream(cudaStream_t s, const char *what)
 {
+	tfc_fake_activity_settle();
 	if (s && !table_has(K_STREAM, s))
 		tfc_fake_die("%s: %p is not a live stream", what, (void *)s);
+	if (!strncmp(what, "tfc__gpu_launch_", 16))
+		tfc_fake_activity_kernel(what, s, NULL);
 }
 
 /* ---- devices and errors */
@@ -166,12 +185,19 @@ static cudaError_t result(cudaError_t e)
 
 cudaError_t cudaGetLastError(void)
 {
+	tfc_fake_activity_settle();
 	cudaError_t e = last_error;
 	last_error = cudaSuccess;
 	return e;
 }
 
-cudaError_t cudaPeekAtLastError(void) { return last_error; }
+cudaError_t cudaPeekAtLastError(void)
+{
+	tfc_fake_activity_settle();
+	return last_error;
+}
+
+int tfc_fake_current_device(void) { return current_device; }
 
 static const struct {
 	cudaError_t e;
@@ -245,7 +271,11 @@ cudaError_t cudaDeviceGetPCIBusId(char *pciBusId, int len, int device)
 	return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize(void) { return cudaSuccess; }
+cudaError_t cudaDeviceSynchronize(void)
+{
+	tfc_fake_activity_settle();
+	return cudaSuccess;
+}
 
 cudaError_t cudaMemGetInfo(size_t *free_b, size_t *total)
 {
@@ -344,6 +374,7 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count, enum cudaM
 					    : (tfc_fake_is_dev(dst) ? cudaMemcpyHostToDevice : cudaMemcpyHostToHost);
 	if (count == 0)
 		return cudaSuccess;
+	uint64_t t0 = tfc_fake_cupti_now();
 	void *to = dst;
 	const void *from = src;
 	switch (kind) {
@@ -369,6 +400,10 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count, enum cudaM
 		return result(cudaErrorInvalidValue);
 	}
 	memmove(to, from, count);
+	bool from_host = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyHostToHost;
+	bool to_host = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyHostToHost;
+	tfc_fake_activity_copy(kind, from_host && is_pinned(src, count), to_host && is_pinned(dst, count), count, stream,
+			       t0);
 	return cudaSuccess;
 }
 
@@ -377,7 +412,9 @@ cudaError_t cudaMemsetAsync(void *devPtr, int value, size_t count, cudaStream_t 
 	tfc_fake_check_stream(stream, "cudaMemsetAsync");
 	if (count == 0)
 		return cudaSuccess;
+	uint64_t t0 = tfc_fake_cupti_now();
 	memset(tfc_fake_dev(devPtr, count, "cudaMemsetAsync"), value, count);
+	tfc_fake_activity_memset(value, count, stream, t0);
 	return cudaSuccess;
 }
 
@@ -385,7 +422,15 @@ cudaError_t cudaMemsetAsync(void *devPtr, int value, size_t count, cudaStream_t 
 
 struct CUstream_st {
 	unsigned flags;
+	uint32_t id; /* CUPTI's stream id */
 };
+
+/* CUPTI numbers streams per context; the legacy default stream shows as 7 in
+ * TensorFlow's traces, and created ones follow. */
+#define TFC_FAKE_DEFAULT_STREAM_ID 7u
+static atomic_uint next_stream_id = TFC_FAKE_DEFAULT_STREAM_ID + 6;
+
+uint32_t tfc_fake_stream_id(cudaStream_t s) { return s ? s->id : TFC_FAKE_DEFAULT_STREAM_ID; }
 
 struct CUevent_st {
 	unsigned flags;
@@ -400,6 +445,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *pStream, unsigned int flags)
 	if (!s)
 		return result(cudaErrorMemoryAllocation);
 	s->flags = flags;
+	s->id = atomic_fetch_add(&next_stream_id, 1);
 	table_add((struct entry){K_STREAM, s, 0, current_device});
 	*pStream = s;
 	return cudaSuccess;

@@ -88,7 +88,7 @@ static void st(void *p, int dtype, int64_t i, double v)
 cudaError_t tfc__gpu_launch_pool(cudaStream_t s, int dtype, int max, const struct tfc__gpu_pool_geom *g,
 				 const void *x, void *y)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	x = DEV(x);
 	y = DEV(y);
 	int64_t n = g->n * g->oh * g->ow * g->c;
@@ -145,7 +145,7 @@ static void pool_grad(int dtype, const struct tfc__gpu_pool_geom *g, const int64
 cudaError_t tfc__gpu_launch_max_pool_grad(cudaStream_t s, int dtype, const struct tfc__gpu_pool_geom *g,
 					  const void *x, const void *dy, int64_t *argmax, void *dx)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	x = DEV(x);
 	dy = DEV(dy);
 	argmax = DEV(argmax);
@@ -174,7 +174,7 @@ cudaError_t tfc__gpu_launch_max_pool_grad(cudaStream_t s, int dtype, const struc
 cudaError_t tfc__gpu_launch_avg_pool_grad(cudaStream_t s, int dtype, const struct tfc__gpu_pool_geom *g,
 					  const void *dy, void *dx)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	dy = DEV(dy);
 	dx = DEV(dx);
 	pool_grad(dtype, g, NULL, dy, dx);
@@ -194,7 +194,7 @@ cudaError_t tfc__gpu_launch_bn_forward(cudaStream_t s, const struct tfc__gpu_bn_
 				       const float *var, float *y, float *batch_mean, float *batch_var,
 				       float *saved_mean, float *saved_var, double *scratch)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	x = DEV(x);
 	scale = DEV(scale);
 	offset = DEV(offset);
@@ -250,7 +250,7 @@ cudaError_t tfc__gpu_launch_bn_grad(cudaStream_t s, const struct tfc__gpu_bn_geo
 				    const float *x, const float *scale, const float *mean, const float *var,
 				    float *dx, float *dscale, float *doffset, double *scratch)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	dy = DEV(dy);
 	x = DEV(x);
 	scale = DEV(scale);

@@ -14,7 +14,7 @@
 cudaError_t tfc__gpu_launch_apply_momentum(cudaStream_t s, int dtype, void *var, void *accum, const void *grad,
 					   int64_t n, double lr, double momentum, bool nesterov)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	size_t bytes = (size_t)n * (dtype == 0 ? sizeof(float) : sizeof(double));
 	var = tfc_fake_dev(var, bytes, "apply_momentum var");
 	accum = tfc_fake_dev(accum, bytes, "apply_momentum accum");
@@ -47,7 +47,7 @@ cudaError_t tfc__gpu_launch_apply_adam(cudaStream_t s, int dtype, void *var, voi
 				       int64_t n, double alpha, double beta1, double beta2, double epsilon,
 				       bool nesterov)
 {
-	(void)s;
+	tfc_fake_check_stream(s, __func__);
 	size_t bytes = (size_t)n * (dtype == 0 ? sizeof(float) : sizeof(double));
 	var = tfc_fake_dev(var, bytes, "apply_adam var");
 	m = tfc_fake_dev(m, bytes, "apply_adam m");
