@@ -4,12 +4,15 @@
  * default graph, and the read-only accessors of operations.
  */
 #include <ctype.h>
+#include <stdatomic.h>
 
 #include "internal.h"
 
 tfc_graph *tfc_graph_new(void)
 {
+	static atomic_uint next_serial = 1;
 	tfc_graph *g = tfc__calloc(1, sizeof(*g));
+	g->serial = atomic_fetch_add(&next_serial, 1);
 	tfc__strmap_init(&g->by_name, false);
 	tfc__strmap_init(&g->names_used, true);
 	/* GraphDef version 27: accepted by every TensorFlow 1.x reader, and past the

@@ -206,6 +206,7 @@ struct tfc__device_frame {
 };
 
 struct tfc_graph {
+	uint32_t serial;              /* unique in the process (tags GPU activity: step_stats.c) */
 	size_t n_ops, cap_ops;
 	tfc_operation **ops;          /* owned, creation order */
 	struct tfc__strmap by_name;   /* name -> tfc_operation * */

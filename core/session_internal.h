@@ -125,6 +125,10 @@ int tfc__executable_node_device(const struct tfc__executable *x, int i);
 void tfc__run_trace_done(struct tfc__executable *x, struct tfc__run_trace *trace);
 /* The RunMetadata of a traced step (step stats, cost graph, partition graphs when
  * asked), serialized. Caller frees. */
+/* The tag the GPU device puts on what it launches for op (CUPTI's external
+ * correlation id), which step_stats.c maps back to op: its graph's serial number and
+ * its id there + 1. */
+uint64_t tfc__gpu_activity_tag(const tfc_operation *op);
 tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct tfc__executable *x,
 				      const struct tfc__run_trace *trace);
 

@@ -312,18 +312,26 @@ static void partition_graphs(const struct tfc_session *s, const struct tfc__exec
 	}
 }
 
-/* The op of a GPU activity: the GPU device tags what it launches for an op with the
- * op's graph id + 1 (cuda/gpu_device.c). ctx is the graph those ids index: the
- * executable's private graph (pruned, optimized, partitioned and renumbered), which
- * the nodes' ops live in, not the session's. */
+/* The op of a GPU activity: the GPU device tags what it launches for an op with
+ * tfc__gpu_activity_tag (its graph's serial number, and its id there + 1). ctx is the
+ * graph of this step's ops: the executable's private graph (pruned, optimized,
+ * partitioned and renumbered), not the session's. Activity of another graph's ops
+ * (another session sharing the GPU, traced or not, while this step was traced) is
+ * not this step's. */
 static bool gpu_op(void *ctx, uint64_t external, const char **name, const char **type)
 {
 	const tfc_graph *g = ctx;
-	if (external == 0 || external > g->n_ops)
+	uint64_t id = external & 0xffffffffu;
+	if (external >> 32 != g->serial || id == 0 || id > g->n_ops)
 		return false;
-	*name = g->ops[external - 1]->name;
-	*type = g->ops[external - 1]->type;
+	*name = g->ops[id - 1]->name;
+	*type = g->ops[id - 1]->type;
 	return true;
+}
+
+uint64_t tfc__gpu_activity_tag(const tfc_operation *op)
+{
+	return (uint64_t)op->graph->serial << 32 | (uint64_t)(op->id + 1);
 }
 
 tfc_buffer_t *tfc__run_metadata_build(const struct tfc_session *s, const struct tfc__executable *x,

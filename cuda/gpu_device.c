@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "gpu_internal.h"
+#include "session_internal.h"
 #include "workq.h"
 
 bool tfc__cuda_check(cudaError_t e, const char *call, const char *file, int line, tfc_status *st)
@@ -191,7 +192,7 @@ static void run_kernel(struct tfc__gpu *g, const struct tfc_kernel_def *k, struc
 {
 	current = g;
 	cudaSetDevice(g->ordinal);
-	tfc__cupti_push_op((uint64_t)ctx->op->id + 1);
+	tfc__cupti_push_op(tfc__gpu_activity_tag(ctx->op));
 	k->compute(ctx);
 	tfc_status st = {0};
 	if (!TFC_CUDA_CHECK(cudaStreamSynchronize(g->compute), &st) && ctx->st->code == TFC_OK)

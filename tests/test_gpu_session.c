@@ -11,7 +11,9 @@
  * tfc-prof's GPU report; one tracer at a time.
  */
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -899,6 +901,103 @@ static void test_one_tracer(int n_gpus)
 	tfc_status_free(st);
 }
 
+/* Kernels of a traced step's /stream:all that are tied to an op (node name "name:Op"). */
+static int attributed_kernels(const Tensorflow__RunMetadata *rm, int *other)
+{
+	const Tensorflow__DeviceStepStats *all = dev_stats(rm, "/device:GPU:0/stream:all");
+	int n = 0;
+	*other = 0;
+	for (size_t k = 0; all && k < all->n_node_stats; k++) {
+		if (strchr(all->node_stats[k]->node_name, ':'))
+			n++;
+		else
+			(*other)++;
+	}
+	return all ? n : -1;
+}
+
+struct busy_session {
+	tfc_session *s;
+	tfc_operation *x, *labels, *train;
+	atomic_bool stop;
+	atomic_int steps;
+};
+
+static void *busy_loop(void *arg)
+{
+	struct busy_session *b = arg;
+	tfc_status *st = tfc_status_new();
+	tfc_output feeds[2] = {{b->x, 0}, {b->labels, 0}};
+	tfc_tensor *vals[2] = {train_feed(0), train_feed(1)};
+	while (!atomic_load(&b->stop) && tfc_status_code(st) == TFC_OK) {
+		tfc_session_run(b->s, NULL, 0, feeds, vals, 2, NULL, NULL, 0, &b->train, 1, NULL, st);
+		atomic_fetch_add(&b->steps, 1);
+	}
+	tfc_tensor_free(vals[0]);
+	tfc_tensor_free(vals[1]);
+	tfc_status_free(st);
+	return NULL;
+}
+
+/* Two sessions of the same graph (so the same op ids) share the GPU; one traces
+ * steps while the other trains untraced. The GPU device tags each op's work with its
+ * graph's serial number too, so the traced step ties to its ops exactly the kernels
+ * it ties to when alone; the other session's kernels, recorded meanwhile (the trace
+ * covers the whole GPU), are tied to no op of it. */
+#define N_TWO_TRACED 3
+static void test_two_sessions_traced(int n_gpus)
+{
+	if (n_gpus == 0) {
+		skip(N_TWO_TRACED, "no GPU");
+		return;
+	}
+	tfc_status *st = tfc_status_new();
+	tfc_operation *x, *labels, *train, *init, *bx, *blabels, *btrain, *binit;
+	tfc_graph *g = train_graph(&x, &labels, &train, &init, st);
+	tfc_graph *bg = train_graph(&bx, &blabels, &btrain, &binit, st);
+	tfc_session *s = session(g, NULL, st), *bs = session(bg, NULL, st);
+	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &init, 1, NULL, st);
+	tfc_session_run(bs, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, &binit, 1, NULL, st);
+	int other = 0;
+	tfc_buffer_t *meta = train_step(s, x, labels, train, st);
+	Tensorflow__RunMetadata *rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
+	int alone = attributed_kernels(rm, &other);
+	ok(alone >= 6, "a traced step alone ties %d kernels to its ops (%s)", alone, tfc_status_message(st));
+	if (rm)
+		tensorflow__run_metadata__free_unpacked(rm, NULL);
+	tfc_buffer_free(meta);
+
+	struct busy_session b = {.s = bs, .x = bx, .labels = blabels, .train = btrain};
+	atomic_init(&b.stop, false);
+	atomic_init(&b.steps, 0);
+	pthread_t th;
+	pthread_create(&th, NULL, busy_loop, &b);
+	while (atomic_load(&b.steps) < 1)
+		usleep(100);
+	int bad = 0, others = 0;
+	for (int i = 0; i < 3; i++) {
+		meta = train_step(s, x, labels, train, st);
+		rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
+		int n = attributed_kernels(rm, &other);
+		bad += n != alone;
+		others += other;
+		if (rm)
+			tensorflow__run_metadata__free_unpacked(rm, NULL);
+		tfc_buffer_free(meta);
+	}
+	atomic_store(&b.stop, true);
+	pthread_join(th, NULL);
+	is_int(bad, 0, "with another session training on the GPU meanwhile, 3 traced steps each tie exactly as many");
+	diag("kernels of the other session in those traces, tied to no op: %d (%d steps of it ran)", others,
+	     atomic_load(&b.steps));
+	is_int(tfc_status_code(st), TFC_OK, "both sessions ran (%s)", tfc_status_message(st));
+	tfc_session_free(bs);
+	tfc_session_free(s);
+	tfc_graph_free(bg);
+	tfc_graph_free(g);
+	tfc_status_free(st);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -914,6 +1013,7 @@ int main(void)
 	test_shared(n);
 	test_traced_step(n);
 	test_one_tracer(n);
+	test_two_sessions_traced(n);
 	done_testing();
 	return exit_status();
 }
