@@ -44,9 +44,9 @@ static tfc_operation *finish(struct tfc__pgraph *p, tfc_op_desc *d, int dev, tfc
 }
 
 /* The _Recv on device `to` of output `index` of src (index -1: src's control
- * signal), made with its _Send (and dummy Const) on first use. */
+ * signal), made with its _Send (and dummy Const) on device `from` on first use. */
 static tfc_operation *recv_for(const struct tfc_session *s, struct tfc__pgraph *p,
-			       struct tfc__strmap *made, tfc_operation *src, int index, int to,
+			       struct tfc__strmap *made, tfc_operation *src, int index, int from, int to,
 			       int edge_id, tfc_status *st)
 {
 	char *key = tfc__asprintf("%s:%d@%d", src->name, index, to);
@@ -54,7 +54,6 @@ static tfc_operation *recv_for(const struct tfc_session *s, struct tfc__pgraph *
 	free(key);
 	if (*slot)
 		return *slot;
-	int from = p->dev[src->id];
 	const char *send_dev = s->devices[from], *recv_dev = s->devices[to];
 	tfc_output value = {src, index};
 	tfc_dtype dt = index >= 0 ? tfc_dtype_base(src->outs[index].dtype) : TFC_FLOAT;
@@ -117,9 +116,18 @@ bool tfc__partition(const struct tfc_session *s, struct tfc__pgraph *p, tfc_stat
 		int to = p->dev[i];
 		for (int k = 0; k < op->n_inputs; k++, edge_id++) {
 			tfc_output in = op->inputs[k];
-			if (p->dev[in.oper->id] == to || (p->flags[in.oper->id] & TFC__PG_STANDIN) ||
-			    tfc__pgraph_is_fed(p, in.oper, in.index))
+			/* A fed tensor reaches its consumers as it is, on any device, except on
+			 * a device with memory of its own (a GPU): there it comes through one
+			 * _Recv, which puts it in that memory once for all its consumers. */
+			bool fed = (p->flags[in.oper->id] & TFC__PG_STANDIN) || tfc__pgraph_is_fed(p, in.oper, in.index);
+			int from = p->dev[in.oper->id];
+			if (fed) {
+				if (to == 0 || !s->device_impls[to]->alloc_name)
+					continue;
+				from = 0; /* the client's device, CPU:0, holds what is fed */
+			} else if (from == to) {
 				continue;
+			}
 			tfc_dtype want = op->input_types ? op->input_types[k] : TFC_DTYPE_INVALID;
 			if (tfc_dtype_is_ref(want) || want == TFC_RESOURCE) {
 				tfc_status_set(st, TFC_INVALID_ARGUMENT,
@@ -130,7 +138,7 @@ bool tfc__partition(const struct tfc_session *s, struct tfc__pgraph *p, tfc_stat
 					       s->devices[to], op->name);
 				goto out;
 			}
-			tfc_operation *recv = recv_for(s, p, &made, in.oper, in.index, to, edge_id, st);
+			tfc_operation *recv = recv_for(s, p, &made, in.oper, in.index, from, to, edge_id, st);
 			if (!recv)
 				goto out;
 			tfc__pgraph_set_input(op, k, (tfc_output){recv, 0});
@@ -139,7 +147,7 @@ bool tfc__partition(const struct tfc_session *s, struct tfc__pgraph *p, tfc_stat
 		for (int k = 0; k < op->n_control; k++, edge_id++) {
 			tfc_operation *c = op->control[k];
 			if (p->dev[c->id] != to) {
-				c = recv_for(s, p, &made, c, -1, to, edge_id, st);
+				c = recv_for(s, p, &made, c, -1, p->dev[c->id], to, edge_id, st);
 				if (!c)
 					goto out;
 			}
