@@ -5,12 +5,12 @@
  *  2. the LeNet-size convnet of tests/bench/bench_train.c (batch 64: 28x28x1 -> conv
  *     5x5x6 SAME, ReLU, max pool 2x2 -> conv 5x5x16 VALID, ReLU, max pool 2x2 ->
  *     400-120-84-10 dense, softmax cross entropy, GradientDescent): Conv2D and its
- *     backprops go to cuDNN where the build has it, MaxPool and its gradient stay on
- *     the CPU (no GPU kernel yet).
- * The GPU session places every op that has a GPU kernel on GPU:0 (tensors stay
- * host-resident: each GPU op copies its inputs in and its outputs out; the variables
- * and their updates stay on the CPU); the CPU one has device_count.GPU = 0. Without a
- * GPU it says so and exits 0.
+ *     backprops go to cuDNN where the build has it.
+ * The GPU session places every op that has a GPU kernel on GPU:0, variables and
+ * their updates included, with tensors left in GPU memory between ops; the CPU one
+ * has device_count.GPU = 0. Both start from the same initial values, so the loss
+ * after the last step, printed for each, should agree. Without a GPU it says so and
+ * exits 0.
  *
  * Usage: bench_gpu [STEPS]   (default 20)
  */
@@ -102,6 +102,7 @@ struct model {
 	const char *label;
 	tfc_graph *g;
 	tfc_output x, y;
+	tfc_output loss;
 	tfc_operation *train, *init;
 	int64_t xdims[4], ydims[2];
 	int xrank;
@@ -110,6 +111,7 @@ struct model {
 static void finish(struct model *m, tfc_output loss, tfc_status *st)
 {
 	tfc_optimizer *opt = tfc_optimizer_gradient_descent_new(0.01f);
+	m->loss = loss;
 	m->train = tfc_optimizer_minimize(opt, m->g, loss, st);
 	m->init = tfc_global_variables_initializer(m->g, st);
 	tfc_optimizer_free(opt);
@@ -147,7 +149,7 @@ static void build_lenet(struct model *m, tfc_status *st)
 	finish(m, op(m->g, "Mean", xent, int_const(m->g, (int64_t[]){0}, 1, st), st), st);
 }
 
-static double time_steps(const struct model *m, bool gpu, int steps, tfc_status *st)
+static double time_steps(const struct model *m, bool gpu, int steps, float *loss, tfc_status *st)
 {
 	tfc_session_options *o = tfc_session_options_new();
 	if (!gpu)
@@ -155,6 +157,7 @@ static double time_steps(const struct model *m, bool gpu, int steps, tfc_status 
 	tfc_session *s = tfc_session_new(m->g, o, st);
 	tfc_session_options_free(o);
 	tfc_session_run(s, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, (tfc_operation *const *)&m->init, 1, NULL, st);
+	srand(1); /* both sessions get the same inputs */
 	tfc_tensor *xv = tfc_tensor_new(TFC_FLOAT, m->xdims, m->xrank, st);
 	tfc_tensor *yv = tfc_tensor_new(TFC_FLOAT, m->ydims, 2, st);
 	for (int64_t i = 0; xv && i < tfc_tensor_num_elements(xv); i++)
@@ -171,6 +174,13 @@ static double time_steps(const struct model *m, bool gpu, int steps, tfc_status 
 		if (i >= 0)
 			t[i] = (now() - t0) * 1e3;
 	}
+	tfc_tensor *l = NULL;
+	*loss = -1;
+	if (tfc_status_code(st) == TFC_OK)
+		tfc_session_run(s, NULL, 0, feeds, vals, 2, &m->loss, &l, 1, NULL, 0, NULL, st);
+	if (l)
+		*loss = *(float *)tfc_tensor_data(l);
+	tfc_tensor_free(l);
 	if (tfc_status_code(st) == TFC_OK)
 		med = median(t, steps);
 	free(t);
@@ -196,14 +206,14 @@ int main(int argc, char **argv)
 	build_lenet(&m[1], st);
 	check(st, "bench_gpu: building the models");
 	for (int i = 0; i < 2; i++) {
-		double gpu = time_steps(&m[i], true, steps, st);
+		float gl, cl;
+		double gpu = time_steps(&m[i], true, steps, &gl, st);
 		check(st, "bench_gpu: GPU session");
-		double cpu = time_steps(&m[i], false, steps, st);
+		double cpu = time_steps(&m[i], false, steps, &cl, st);
 		check(st, "bench_gpu: CPU session");
 		printf("%s, median of %d steps\n", m[i].label, steps);
-		printf("  GPU (host-resident tensors): %8.2f ms\n  CPU:                         %8.2f ms\n"
-		       "  CPU / GPU: %.2fx\n",
-		       gpu, cpu, cpu / gpu);
+		printf("  GPU: %8.2f ms\n  CPU: %8.2f ms\n  CPU / GPU: %.2fx\n", gpu, cpu, cpu / gpu);
+		printf("  loss after %d steps: GPU %.6g, CPU %.6g\n", steps + 3, gl, cl);
 		tfc_graph_free(m[i].g);
 	}
 	tfc_status_free(st);
