@@ -40,6 +40,32 @@ static void buffer_unref(struct tfc__buffer *b)
 	free(b);
 }
 
+/* The element count of dims[rank] into *n; false with st set for a bad rank, a
+ * negative dim, or a count too large to address. */
+static bool count_elems(const int64_t *dims, int rank, int64_t *n, tfc_status *st)
+{
+	if (rank < 0 || rank > TFC_MAX_RANK) {
+		tfc_status_set(st, TFC_INVALID_ARGUMENT, "Tensor rank %d is outside [0, %d]", rank,
+			       TFC_MAX_RANK);
+		return false;
+	}
+	*n = 1;
+	for (int i = 0; i < rank; i++) {
+		if (dims[i] < 0) {
+			tfc_status_set(st, TFC_INVALID_ARGUMENT,
+				       "Dimension %d of a tensor has negative size %lld", i,
+				       (long long)dims[i]);
+			return false;
+		}
+		if (dims[i] && *n > (INT64_MAX / 64) / dims[i]) {
+			tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "Tensor is too large");
+			return false;
+		}
+		*n *= dims[i];
+	}
+	return true;
+}
+
 tfc_tensor *tfc_tensor_new(tfc_dtype dt, const int64_t *dims, int rank, tfc_status *st)
 {
 	dt = tfc_dtype_base(dt);
@@ -49,25 +75,9 @@ tfc_tensor *tfc_tensor_new(tfc_dtype dt, const int64_t *dims, int rank, tfc_stat
 			       tfc_dtype_name(dt));
 		return NULL;
 	}
-	if (rank < 0 || rank > TFC_MAX_RANK) {
-		tfc_status_set(st, TFC_INVALID_ARGUMENT, "Tensor rank %d is outside [0, %d]", rank,
-			       TFC_MAX_RANK);
+	int64_t n;
+	if (!count_elems(dims, rank, &n, st))
 		return NULL;
-	}
-	int64_t n = 1;
-	for (int i = 0; i < rank; i++) {
-		if (dims[i] < 0) {
-			tfc_status_set(st, TFC_INVALID_ARGUMENT,
-				       "Dimension %d of a tensor has negative size %lld", i,
-				       (long long)dims[i]);
-			return NULL;
-		}
-		if (dims[i] && n > (INT64_MAX / 64) / dims[i]) {
-			tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "Tensor is too large");
-			return NULL;
-		}
-		n *= dims[i];
-	}
 	/* Strings are tfc_tstring elements; a resource element is a pointer to a ref the
 	 * session owns (struct tfc_ref, core/kernel.h). */
 	size_t esz = dt == TFC_STRING	  ? sizeof(tfc_tstring)
@@ -93,20 +103,9 @@ tfc_tensor *tfc__tensor_new_on_device(struct tfc_device *d, tfc_dtype dt, const 
 			       tfc_dtype_name(dt), d->ops->type);
 		return NULL;
 	}
-	if (rank < 0 || rank > TFC_MAX_RANK) {
-		tfc_status_set(st, TFC_INVALID_ARGUMENT, "Tensor rank %d is outside [0, %d]", rank,
-			       TFC_MAX_RANK);
+	int64_t n;
+	if (!count_elems(dims, rank, &n, st))
 		return NULL;
-	}
-	int64_t n = 1;
-	for (int i = 0; i < rank; i++) {
-		if (dims[i] < 0 || (dims[i] && n > (INT64_MAX / 64) / dims[i])) {
-			tfc_status_set(st, dims[i] < 0 ? TFC_INVALID_ARGUMENT : TFC_RESOURCE_EXHAUSTED,
-				       "Dimension %d of a tensor has a bad size %lld", i, (long long)dims[i]);
-			return NULL;
-		}
-		n *= dims[i];
-	}
 	/* Empty tensors get a block too, so every device tensor has an address to give
 	 * back. */
 	size_t bytes = (size_t)n * esz;
