@@ -1,9 +1,10 @@
 /*
  * array_gpu.c: the GPU kernel records of the common array ops and element-wise
  * helpers of training graphs, so their tensors stay in the GPU's memory:
- *  - the moving ops Transpose, ConcatV2, Concat, Pack, Slice, StridedSlice and Tile
- *    run the CPU kernels' own checks and index computations (tfc__transpose_run and
- *    friends, kernels.h) with a struct tfc__array_io whose outputs are device tensors
+ *  - the moving ops Transpose, ConcatV2, Concat, Pack, Unpack, Split, SplitV, Slice,
+ *    StridedSlice, StridedSliceGrad, Tile, Pad, PadV2 and BroadcastTo run the CPU
+ *    kernels' own checks and index computations (tfc__transpose_run and friends,
+ *    kernels.h) with a struct tfc__array_io whose outputs are device tensors
  *    and whose copies are one strided-copy launch each (contiguous dimensions merged
  *    first), for float, double, int32, int64 and bool;
  *  - Fill, ZerosLike, OnesLike (a fill or a memset), AddN (float, double: the
@@ -116,7 +117,7 @@ static bool gpu_copy(struct tfc_kernel_ctx *ctx, tfc_tensor *dst, int64_t dst_of
 							   sp + (size_t)src_off * esz, &g, n));
 }
 
-static const struct tfc__array_io gpu_io = {.alloc = gpu_alloc, .copy = gpu_copy};
+static const struct tfc__array_io gpu_io = {.alloc = gpu_alloc, .copy = gpu_copy, .zero = tfc__gpu_zero};
 
 static void transpose_compute(struct tfc_kernel_ctx *ctx) { tfc__transpose_run(ctx, &gpu_io); }
 static void concat_compute(struct tfc_kernel_ctx *ctx) { tfc__concat_run(ctx, &gpu_io); }
@@ -124,6 +125,12 @@ static void pack_compute(struct tfc_kernel_ctx *ctx) { tfc__pack_run(ctx, &gpu_i
 static void slice_compute(struct tfc_kernel_ctx *ctx) { tfc__slice_run(ctx, &gpu_io); }
 static void strided_slice_compute(struct tfc_kernel_ctx *ctx) { tfc__strided_slice_run(ctx, &gpu_io); }
 static void tile_compute(struct tfc_kernel_ctx *ctx) { tfc__tile_run(ctx, &gpu_io); }
+static void unpack_compute(struct tfc_kernel_ctx *ctx) { tfc__unpack_run(ctx, &gpu_io); }
+static void split_compute(struct tfc_kernel_ctx *ctx) { tfc__split_run(ctx, &gpu_io); }
+static void split_v_compute(struct tfc_kernel_ctx *ctx) { tfc__split_v_run(ctx, &gpu_io); }
+static void pad_compute(struct tfc_kernel_ctx *ctx) { tfc__pad_run(ctx, &gpu_io); }
+static void broadcast_to_compute(struct tfc_kernel_ctx *ctx) { tfc__broadcast_to_run(ctx, &gpu_io); }
+static void ss_grad_compute(struct tfc_kernel_ctx *ctx) { tfc__ss_grad_run(ctx, &gpu_io); }
 
 /* ConcatV2's axis is its last input, whose index depends on N, so host_inputs (a
  * fixed mask) cannot name it: when it comes in the GPU's memory (an int32 made by a
@@ -431,6 +438,14 @@ const struct tfc_kernel_def tfc__gpu_array_kernels[] = {
 	K("StridedSlice", strided_slice_compute, supports_t, 1u << 1 | 1u << 2 | 1u << 3 /* begin, end, strides */,
 	  .create = tfc__ss_create, .destroy = tfc__ss_destroy),
 	K("Tile", tile_compute, supports_t, 1u << 1 /* multiples */),
+	K("Unpack", unpack_compute, supports_t, 0),
+	K("Split", split_compute, supports_t, 1u << 0 /* split_dim */),
+	K("SplitV", split_v_compute, supports_t, 1u << 1 | 1u << 2 /* size_splits, split_dim */),
+	K("Pad", pad_compute, supports_t, 1u << 1 /* paddings */),
+	K("PadV2", pad_compute, supports_t, 1u << 1 | 1u << 2 /* paddings, constant_values */),
+	K("BroadcastTo", broadcast_to_compute, supports_t, 1u << 1 /* shape */),
+	K("StridedSliceGrad", ss_grad_compute, supports_t, 0xfu /* shape, begin, end, strides */,
+	  .create = tfc__ss_create, .destroy = tfc__ss_destroy),
 	K("Fill", fill_compute, supports_t, 1u << 0 | 1u << 1 /* dims, value */),
 	K("ZerosLike", zeros_like_compute, supports_t, 0),
 	K("OnesLike", ones_like_compute, supports_t, 0),

@@ -3,7 +3,8 @@
  * Relu family, broadcasting binaries, the activations' gradients (ReluGrad, Relu6Grad,
  * EluGrad, SeluGrad, SoftplusGrad, SigmoidGrad, TanhGrad, SqrtGrad, RsqrtGrad,
  * ReciprocalGrad/InvGrad), reductions, Softmax/LogSoftmax and BiasAdd, for
- * float and double; the MatMuls are in cuda/matmul_gpu.c,
+ * float and double; Log1p, Expm1, Floor, Ceil, Round, Sign, Sin, Cos, Pow, FloorDiv,
+ * FloorMod (floats) and LogicalNot, LogicalAnd, LogicalOr (bool); the MatMuls are in cuda/matmul_gpu.c,
  * the device code in cuda/cwise_kernels.cu. Each kernel takes its inputs where they
  * are (uploading host ones, gpu_internal.h), launches on the compute stream and
  * leaves its output in the GPU's memory. Host-memory inputs (a reduction's axes) are read where they are, on the
@@ -16,6 +17,24 @@
 static int gpu_dtype(tfc_dtype t)
 {
 	return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1;
+}
+
+/* The launchers' element type of x for op: the logical ops take bool (2) only, the
+ * others float (0) and double (1); -1 otherwise. */
+static bool logical(const char *op) { return !strncmp(op, "Logical", 7); }
+
+static int cwise_dtype(const char *op, tfc_dtype x)
+{
+	if (logical(op))
+		return x == TFC_BOOL ? 2 : -1;
+	return gpu_dtype(x);
+}
+
+/* The logical ops (bool, no T attr). */
+static bool supports_logical(const tfc_operation *op)
+{
+	(void)op;
+	return true;
 }
 
 /* Nodes whose "T" is float or double. */
@@ -44,6 +63,9 @@ static const struct {
 	{"Relu", TFC_GU_RELU},        {"Relu6", TFC_GU_RELU6},     {"Elu", TFC_GU_ELU},
 	{"Selu", TFC_GU_SELU},        {"Softplus", TFC_GU_SOFTPLUS}, {"LeakyRelu", TFC_GU_LEAKY_RELU},
 	{"Reciprocal", TFC_GU_RECIPROCAL}, {"Inv", TFC_GU_RECIPROCAL},
+	{"Log1p", TFC_GU_LOG1P},      {"Expm1", TFC_GU_EXPM1},     {"Floor", TFC_GU_FLOOR},
+	{"Ceil", TFC_GU_CEIL},        {"Round", TFC_GU_ROUND},     {"Sign", TFC_GU_SIGN},
+	{"Sin", TFC_GU_SIN},          {"Cos", TFC_GU_COS},         {"LogicalNot", TFC_GU_LOGICAL_NOT},
 };
 
 static int unary_of(const char *op)
@@ -59,7 +81,7 @@ static void unary_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__kernel_inputs_ok(ctx, 1, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *x = ctx->inputs[0];
-	int dt = gpu_dtype(x->dtype);
+	int dt = cwise_dtype(ctx->op->type, x->dtype);
 	if (dt < 0) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "No GPU kernel for %s of %s", ctx->op->type,
 				 tfc_dtype_name(x->dtype));
@@ -89,6 +111,8 @@ static const struct {
 	{"SoftplusGrad", TFC_GB_SOFTPLUS_GRAD}, {"SigmoidGrad", TFC_GB_SIGMOID_GRAD},
 	{"TanhGrad", TFC_GB_TANH_GRAD}, {"SqrtGrad", TFC_GB_SQRT_GRAD}, {"RsqrtGrad", TFC_GB_RSQRT_GRAD},
 	{"ReciprocalGrad", TFC_GB_RECIPROCAL_GRAD}, {"InvGrad", TFC_GB_RECIPROCAL_GRAD},
+	{"Pow", TFC_GB_POW}, {"FloorDiv", TFC_GB_FLOOR_DIV}, {"FloorMod", TFC_GB_FLOOR_MOD},
+	{"LogicalAnd", TFC_GB_LOGICAL_AND}, {"LogicalOr", TFC_GB_LOGICAL_OR},
 };
 
 static int binary_of(const char *op)
@@ -104,7 +128,7 @@ static void binary_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *a = ctx->inputs[0], *b = ctx->inputs[1];
-	int dt = gpu_dtype(a->dtype);
+	int dt = cwise_dtype(ctx->op->type, a->dtype);
 	if (dt < 0 || a->dtype != b->dtype) {
 		tfc_kernel_error(ctx, dt < 0 ? TFC_UNIMPLEMENTED : TFC_INVALID_ARGUMENT,
 				 "No GPU kernel for %s of %s and %s", ctx->op->type, tfc_dtype_name(a->dtype),
@@ -286,6 +310,14 @@ const struct tfc_kernel_def tfc__gpu_cwise_kernels[] = {
 	BINARY("Relu6Grad"), BINARY("EluGrad"), BINARY("SeluGrad"), BINARY("SoftplusGrad"),
 	BINARY("SigmoidGrad"), BINARY("TanhGrad"), BINARY("SqrtGrad"), BINARY("RsqrtGrad"),
 	BINARY("ReciprocalGrad"), BINARY("InvGrad"),
+	UNARY("Log1p"), UNARY("Expm1"), UNARY("Floor"), UNARY("Ceil"), UNARY("Round"), UNARY("Sign"),
+	UNARY("Sin"), UNARY("Cos"), BINARY("Pow"), BINARY("FloorDiv"), BINARY("FloorMod"),
+	{.op = "LogicalNot", .device = "GPU", .compute = unary_compute, .supports = supports_logical,
+	 .flags = TFC_KF_DEVICE_MEMORY},
+	{.op = "LogicalAnd", .device = "GPU", .compute = binary_compute, .supports = supports_logical,
+	 .flags = TFC_KF_DEVICE_MEMORY},
+	{.op = "LogicalOr", .device = "GPU", .compute = binary_compute, .supports = supports_logical,
+	 .flags = TFC_KF_DEVICE_MEMORY},
 	REDUCE("Sum"), REDUCE("Mean"), REDUCE("Max"), REDUCE("Min"), REDUCE("Prod"),
 	{.op = "Softmax", .device = "GPU", .compute = softmax_compute, .supports = supports_float_t,
 	 .flags = TFC_KF_DEVICE_MEMORY},

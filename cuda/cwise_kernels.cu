@@ -1,7 +1,8 @@
 /*
  * cwise_kernels.cu: CUDA kernels for element-wise unary and broadcasting binary ops, the
  * Relu family and the gradients of the activations, reductions, softmax and BiasAdd,
- * with the C launchers that gpu_internal.h declares. float and double; TensorFlow's
+ * with the C launchers that gpu_internal.h declares. float and double (and bool for
+ * LogicalNot, LogicalAnd, LogicalOr); TensorFlow's
  * formulas (Selu's constants, Relu6's clamp, Softplus' overflow guard; a gradient
  * op's inputs in TensorFlow's order: (gradients, features) for the Relu family,
  * (y, dy) for SigmoidGrad, TanhGrad, SqrtGrad, RsqrtGrad and ReciprocalGrad).
@@ -14,10 +15,11 @@
 
 /* The op numbers of gpu_internal.h (enum tfc__gpu_unary / _binary / _reduce). */
 enum { U_NEG, U_ABS, U_SQUARE, U_SQRT, U_RSQRT, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_RELU6,
-       U_ELU, U_SELU, U_SOFTPLUS, U_LEAKY_RELU, U_RECIPROCAL };
+       U_ELU, U_SELU, U_SOFTPLUS, U_LEAKY_RELU, U_RECIPROCAL, U_LOG1P, U_EXPM1, U_FLOOR, U_CEIL, U_ROUND,
+       U_SIGN, U_SIN, U_COS, U_LOGICAL_NOT };
 enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQUARED_DIFF, B_RELU_GRAD, B_RELU6_GRAD, B_ELU_GRAD,
        B_SELU_GRAD, B_SOFTPLUS_GRAD, B_SIGMOID_GRAD, B_TANH_GRAD, B_SQRT_GRAD, B_RSQRT_GRAD,
-       B_RECIPROCAL_GRAD };
+       B_RECIPROCAL_GRAD, B_POW, B_FLOOR_DIV, B_FLOOR_MOD, B_LOGICAL_AND, B_LOGICAL_OR };
 enum { R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD };
 
 template <typename T> __device__ T unary(int op, T x, T alpha)
@@ -43,6 +45,14 @@ template <typename T> __device__ T unary(int op, T x, T alpha)
 	case U_SOFTPLUS: return x > T(20) ? x : (x < T(-20) ? exp(x) : log1p(exp(x)));
 	case U_LEAKY_RELU: return x < T(0) ? alpha * x : x;
 	case U_RECIPROCAL: return T(1) / x;
+	case U_LOG1P: return log1p(x);
+	case U_EXPM1: return expm1(x);
+	case U_FLOOR: return floor(x);
+	case U_CEIL: return ceil(x);
+	case U_ROUND: return rint(x); /* half to even, as the CPU's nearbyint */
+	case U_SIGN: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
+	case U_SIN: return sin(x);
+	case U_COS: return cos(x);
 	}
 	return x;
 }
@@ -76,6 +86,12 @@ template <typename T> __device__ T binary(int op, T a, T b)
 	case B_SQRT_GRAD: return b * T(0.5) / a;
 	case B_RSQRT_GRAD: return b * T(-0.5) * a * a * a;
 	case B_RECIPROCAL_GRAD: return -b * a * a;
+	case B_POW: return pow(a, b);
+	case B_FLOOR_DIV: return floor(a / b);
+	case B_FLOOR_MOD: {
+		T r = fmod(a, b);
+		return r != T(0) && ((r < T(0)) != (b < T(0))) ? r + b : r;
+	}
 	}
 	return a;
 }
@@ -107,12 +123,41 @@ static unsigned blocks_for(int64_t n)
 	return (unsigned)(b < 1 ? 1 : (b > 65535 * 16 ? 65535 * 16 : b));
 }
 
+/* ---- the logical ops, over bools (one byte, 0 or 1) */
+
+__global__ void logical_not_kernel(const uint8_t *in, uint8_t *out, int64_t n)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x)
+		out[i] = in[i] ? 0 : 1;
+}
+
+__global__ void logical_binary_kernel(int op, const uint8_t *a, const uint8_t *b, uint8_t *out, struct strides s,
+				      int64_t n)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int64_t rest = i, oa = 0, ob = 0;
+		for (int d = s.rank - 1; d >= 0; d--) {
+			int64_t k = rest % s.dims[d];
+			rest /= s.dims[d];
+			oa += k * s.sa[d];
+			ob += k * s.sb[d];
+		}
+		out[i] = op == B_LOGICAL_AND ? (a[oa] && b[ob]) : (a[oa] || b[ob]);
+	}
+}
+
 extern "C" cudaError_t tfc__gpu_launch_unary(cudaStream_t s, int op, int dtype, const void *in, void *out,
 					     int64_t n, float alpha)
 {
 	if (n == 0)
 		return cudaSuccess;
-	if (dtype == 0)
+	if ((dtype == 2) != (op == U_LOGICAL_NOT))
+		return cudaErrorInvalidValue;
+	if (dtype == 2)
+		logical_not_kernel<<<blocks_for(n), THREADS, 0, s>>>((const uint8_t *)in, (uint8_t *)out, n);
+	else if (dtype == 0)
 		unary_kernel<float><<<blocks_for(n), THREADS, 0, s>>>(op, (const float *)in, (float *)out, n, alpha);
 	else
 		unary_kernel<double><<<blocks_for(n), THREADS, 0, s>>>(op, (const double *)in, (double *)out, n,
@@ -133,7 +178,12 @@ extern "C" cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype,
 		st.sa[d] = sa[d];
 		st.sb[d] = sb[d];
 	}
-	if (dtype == 0)
+	if ((dtype == 2) != (op == B_LOGICAL_AND || op == B_LOGICAL_OR))
+		return cudaErrorInvalidValue;
+	if (dtype == 2)
+		logical_binary_kernel<<<blocks_for(n), THREADS, 0, s>>>(op, (const uint8_t *)a, (const uint8_t *)b,
+									 (uint8_t *)out, st, n);
+	else if (dtype == 0)
 		binary_kernel<float><<<blocks_for(n), THREADS, 0, s>>>(op, (const float *)a, (const float *)b,
 								      (float *)out, st, n);
 	else

@@ -100,7 +100,11 @@ bool tfc__gpu_launched(struct tfc_kernel_ctx *ctx, const char *what);
 enum tfc__gpu_unary {
 	TFC_GU_NEG, TFC_GU_ABS, TFC_GU_SQUARE, TFC_GU_SQRT, TFC_GU_RSQRT, TFC_GU_EXP, TFC_GU_LOG,
 	TFC_GU_TANH, TFC_GU_SIGMOID, TFC_GU_RELU, TFC_GU_RELU6, TFC_GU_ELU, TFC_GU_SELU,
-	TFC_GU_SOFTPLUS, TFC_GU_LEAKY_RELU, TFC_GU_RECIPROCAL, TFC_GU_COUNT
+	TFC_GU_SOFTPLUS, TFC_GU_LEAKY_RELU, TFC_GU_RECIPROCAL,
+	TFC_GU_LOG1P, TFC_GU_EXPM1, TFC_GU_FLOOR, TFC_GU_CEIL, TFC_GU_ROUND /* half to even */, TFC_GU_SIGN,
+	TFC_GU_SIN, TFC_GU_COS,
+	TFC_GU_LOGICAL_NOT, /* element type 2 (bool) only */
+	TFC_GU_COUNT
 };
 enum tfc__gpu_binary {
 	TFC_GB_ADD, TFC_GB_SUB, TFC_GB_MUL, TFC_GB_DIV, TFC_GB_MAX, TFC_GB_MIN,
@@ -108,13 +112,18 @@ enum tfc__gpu_binary {
 	/* gradients f(a, b) of same-shaped inputs, in TensorFlow's input order */
 	TFC_GB_RELU6_GRAD, TFC_GB_ELU_GRAD, TFC_GB_SELU_GRAD, TFC_GB_SOFTPLUS_GRAD,
 	TFC_GB_SIGMOID_GRAD, TFC_GB_TANH_GRAD, TFC_GB_SQRT_GRAD, TFC_GB_RSQRT_GRAD,
-	TFC_GB_RECIPROCAL_GRAD, TFC_GB_COUNT
+	TFC_GB_RECIPROCAL_GRAD,
+	/* FloorMod: fmod(a, b), plus b when nonzero and of the other sign than b */
+	TFC_GB_POW, TFC_GB_FLOOR_DIV, TFC_GB_FLOOR_MOD,
+	TFC_GB_LOGICAL_AND, TFC_GB_LOGICAL_OR, /* element type 2 (bool) only */
+	TFC_GB_COUNT
 };
 enum tfc__gpu_reduce { TFC_GR_SUM, TFC_GR_MEAN, TFC_GR_MAX, TFC_GR_MIN, TFC_GR_PROD, TFC_GR_COUNT };
 
 #define TFC_GPU_MAX_RANK 8
 
-/* out[i] = f(in[i]) for n elements; alpha for LeakyRelu. */
+/* out[i] = f(in[i]) for n elements; alpha for LeakyRelu. Element type 2 (bool, one
+ * byte 0 or 1) takes the logical ops only, and they take only it. */
 cudaError_t tfc__gpu_launch_unary(cudaStream_t s, int op, int dtype, const void *in, void *out, int64_t n,
 				  float alpha);
 /* Broadcasting binary: out over `rank` merged dims, a and b element strides per dim. */
@@ -165,6 +174,20 @@ cudaError_t tfc__gpu_launch_apply_momentum(cudaStream_t s, int dtype, void *var,
 cudaError_t tfc__gpu_launch_apply_adam(cudaStream_t s, int dtype, void *var, void *m, void *v, const void *grad,
 				       int64_t n, double alpha, double beta1, double beta2, double epsilon,
 				       bool nesterov);
+/* Adagrad, in double whatever the element type (the CPU kernel's element-wise path):
+ * if update_slots, accum += grad^2; var -= lr * grad / sqrt(accum). */
+cudaError_t tfc__gpu_launch_apply_adagrad(cudaStream_t s, int dtype, void *var, void *accum, const void *grad,
+					  int64_t n, double lr, bool update_slots);
+/* RMSProp (float in float, as the CPU's float path): ms += (grad^2 - ms) * (1 - rho);
+ * mom = mom * momentum + lr * grad / sqrt(ms + epsilon); var -= mom. */
+cudaError_t tfc__gpu_launch_apply_rmsprop(cudaStream_t s, int dtype, void *var, void *ms, void *mom,
+					  const void *grad, int64_t n, double lr, double rho, double momentum,
+					  double epsilon);
+/* Adadelta, in double (the CPU's element-wise path): accum = accum * rho + grad^2 *
+ * (1 - rho); update = sqrt(accum_update + epsilon) / sqrt(accum + epsilon) * grad;
+ * accum_update = accum_update * rho + update^2 * (1 - rho); var -= update * lr. */
+cudaError_t tfc__gpu_launch_apply_adadelta(cudaStream_t s, int dtype, void *var, void *accum, void *accum_update,
+					   const void *grad, int64_t n, double lr, double rho, double epsilon);
 
 /* ---- variables on the GPU (cuda/state_gpu.c) */
 

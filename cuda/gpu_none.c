@@ -17,6 +17,7 @@ const struct tfc_kernel_def tfc__gpu_batchnorm_kernels[] = {{0}};
 const struct tfc_kernel_def tfc__gpu_state_kernels[] = {{0}};
 const struct tfc_kernel_def tfc__gpu_sendrecv_kernels[] = {{0}};
 const struct tfc_kernel_def tfc__gpu_array_kernels[] = {{0}};
+const struct tfc_kernel_def tfc__gpu_gather_kernels[] = {{0}};
 
 int tfc__gpu_count(char *why, size_t n)
 {

@@ -24,6 +24,10 @@ EXTRA_DIST += cuda/pool_kernels.cu cuda/batchnorm_kernels.cu cuda/pool_gpu.c cud
 # the array ops (cuda/array_gpu.c)
 CUDA_OBJECTS += cuda/array_kernels.lo
 EXTRA_DIST += cuda/array_kernels.cu cuda/array_gpu.c tests/fakecuda/launch_array.c
+# the index ops (cuda/gather_gpu.c)
+noinst_HEADERS += cuda/gather_launch.h
+CUDA_OBJECTS += cuda/gather_kernels.lo
+EXTRA_DIST += cuda/gather_kernels.cu cuda/gather_gpu.c tests/fakecuda/launch_gather.c
 
 if HAVE_CUDA
 AM_CPPFLAGS += $(CUDA_CFLAGS)
@@ -49,6 +53,8 @@ libtfcbase_la_SOURCES += cuda/pool_gpu.c cuda/batchnorm_gpu.c
 CLEANFILES += cuda/.libs/pool_kernels.o cuda/.libs/batchnorm_kernels.o
 libtfcbase_la_SOURCES += cuda/array_gpu.c
 CLEANFILES += cuda/.libs/array_kernels.o
+libtfcbase_la_SOURCES += cuda/gather_gpu.c
+CLEANFILES += cuda/.libs/gather_kernels.o
 libtfcbase_la_LIBADD += libtfcnvidia.la $(CUDA_OBJECTS) -lstdc++
 EXTRA_libtfcbase_la_DEPENDENCIES = $(CUDA_OBJECTS)
 CLEANFILES += $(CUDA_OBJECTS) cuda/.libs/cwise_kernels.o cuda/.libs/conv_kernels.o cuda/.libs/nn_kernels.o \
@@ -116,6 +122,15 @@ check_PROGRAMS += tests/test_gpu_array
 TESTS += tests/test_gpu_array
 tests_test_gpu_array_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_gpu_array_LDADD = libtfccore.la
+# tests/test_gpu_more.c: Split, SplitV, Unpack, Pad(V2), BroadcastTo, StridedSliceGrad,
+# the index ops (Gather(V2), ResourceGather, UnsortedSegmentSum, OneHot), more
+# element-wise ops and Adagrad/RMSProp/Adadelta training loops on the GPU against the
+# CPU (TAP skips without a GPU).
+check_PROGRAMS += tests/test_gpu_more
+TESTS += tests/test_gpu_more
+tests_test_gpu_more_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_gpu_more_LDADD = libtfccore.la
+check-gpu: tests/test_gpu_more
 check-gpu: tests/test_gpu_array
 check-gpu: tests/test_gpu_pool tests/test_gpu_state
 check-gpu: tests/test_gpu_kernels tests/test_gpu_session
@@ -124,6 +139,7 @@ check-gpu: tests/test_gpu_kernels tests/test_gpu_session
 	tests/test_gpu_pool
 	tests/test_gpu_state
 	tests/test_gpu_array
+	tests/test_gpu_more
 .PHONY: check-gpu
 
 # make bench-gpu: a training step of an MLP on the GPU and on the CPU

@@ -2,8 +2,9 @@
  * training_gpu.c: optimizer updates on the GPU, float and double, updating the
  * variable's value (and its slots') in the GPU's memory in place: ApplyGradientDescent
  * and ResourceApplyGradientDescent (var -= alpha * delta, cuBLAS's axpy),
- * ApplyMomentum and ResourceApplyMomentum, ApplyAdam and ResourceApplyAdam (the
- * kernels of cuda/train_kernels.cu).
+ * ApplyMomentum and ResourceApplyMomentum, ApplyAdam and ResourceApplyAdam,
+ * ApplyAdagrad, ApplyRMSProp, ApplyAdadelta and their resource forms (the kernels of
+ * cuda/train_kernels.cu).
  *
  * Checks, locking and node state are the CPU kernels' (kernels/training_kernels.c,
  * through tfc__train_begin/end): the slots are locked in input order, each once, and
@@ -33,12 +34,18 @@ static bool supports(const tfc_operation *op)
 	return t == TFC_FLOAT || t == TFC_DOUBLE;
 }
 
-enum update { U_GD, U_MOMENTUM, U_ADAM };
+enum update { U_GD, U_MOMENTUM, U_ADAM, U_ADAGRAD, U_RMSPROP, U_ADADELTA };
 
 static enum update update_of(const char *op)
 {
 	if (strstr(op, "Momentum"))
 		return U_MOMENTUM;
+	if (strstr(op, "Adagrad"))
+		return U_ADAGRAD;
+	if (strstr(op, "RMSProp"))
+		return U_RMSPROP;
+	if (strstr(op, "Adadelta"))
+		return U_ADADELTA;
 	return strstr(op, "Adam") ? U_ADAM : U_GD;
 }
 
@@ -95,6 +102,17 @@ static bool update(struct tfc_kernel_ctx *ctx, struct tfc__train_args *a)
 								 s[4], s[5], a->flag),
 				      ctx->st);
 	}
+	case U_ADAGRAD: /* lr; the update_slots attr */
+		return TFC_CUDA_CHECK(tfc__gpu_launch_apply_adagrad(g->compute, dt, v[0], v[1], dg, n, s[0], a->flag),
+				      ctx->st);
+	case U_RMSPROP: /* lr, rho, momentum, epsilon */
+		return TFC_CUDA_CHECK(tfc__gpu_launch_apply_rmsprop(g->compute, dt, v[0], v[1], v[2], dg, n, s[0], s[1],
+								    s[2], s[3]),
+				      ctx->st);
+	case U_ADADELTA: /* lr, rho, epsilon */
+		return TFC_CUDA_CHECK(tfc__gpu_launch_apply_adadelta(g->compute, dt, v[0], v[1], v[2], dg, n, s[0],
+								     s[1], s[2]),
+				      ctx->st);
 	}
 	return false;
 }
@@ -125,5 +143,14 @@ const struct tfc_kernel_def tfc__gpu_training_kernels[] = {
 	/* var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad */
 	TRAIN("ApplyAdam", 0x1f8u),
 	TRAIN("ResourceApplyAdam", 0x7u | 0x1f8u),
+	/* var, accum, lr, grad */
+	TRAIN("ApplyAdagrad", 1u << 2),
+	TRAIN("ResourceApplyAdagrad", 0x3u | 1u << 2),
+	/* var, ms, mom, lr, rho, momentum, epsilon, grad */
+	TRAIN("ApplyRMSProp", 0x78u),
+	TRAIN("ResourceApplyRMSProp", 0x7u | 0x78u),
+	/* var, accum, accum_update, lr, rho, epsilon, grad */
+	TRAIN("ApplyAdadelta", 0x38u),
+	TRAIN("ResourceApplyAdadelta", 0x7u | 0x38u),
 	{0},
 };

@@ -31,85 +31,95 @@ static void copy_block(tfc_tensor *dst, int64_t d, const tfc_tensor *src, int64_
 
 /* ---- Gather, GatherV2 */
 
-static void gather(struct tfc_kernel_ctx *ctx, const tfc_tensor *params, const tfc_tensor *idx,
-		   int64_t axis_v)
+static bool gather_geom(struct tfc_kernel_ctx *ctx, const tfc_tensor *params, const tfc_tensor *idx,
+			int64_t axis_v, bool check_indices, struct tfc__gather_geom *g)
 {
-	char b[128];
 	int r = params->shape.rank;
 	if (!is_index_type(idx->dtype)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices must be int32 or int64");
-		return;
+		return false;
 	}
 	if (r < 1) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "params must be at least 1 dimensional");
-		return;
+		return false;
 	}
 	if (axis_v < -r || axis_v >= r) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "Expected axis in the range [%d, %d), but got %lld", -r, r,
 				 (long long)axis_v);
-		return;
+		return false;
 	}
 	int axis = (int)(axis_v < 0 ? axis_v + r : axis_v);
-	int orank = r - 1 + idx->shape.rank;
-	if (orank > TFC_MAX_RANK) {
+	g->orank = r - 1 + idx->shape.rank;
+	if (g->orank > TFC_MAX_RANK) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Gather result beyond %d dimensions",
 				 TFC_MAX_RANK);
-		return;
+		return false;
 	}
-	int64_t odims[TFC_MAX_RANK], outer = 1, inner = 1, n = params->shape.dims[axis];
+	g->outer = 1;
+	g->inner = 1;
+	g->n = params->shape.dims[axis];
 	int k = 0;
 	for (int d = 0; d < axis; d++) {
-		odims[k++] = params->shape.dims[d];
-		outer *= params->shape.dims[d];
+		g->odims[k++] = params->shape.dims[d];
+		g->outer *= params->shape.dims[d];
 	}
 	for (int d = 0; d < idx->shape.rank; d++)
-		odims[k++] = idx->shape.dims[d];
+		g->odims[k++] = idx->shape.dims[d];
 	for (int d = axis + 1; d < r; d++) {
-		odims[k++] = params->shape.dims[d];
-		inner *= params->shape.dims[d];
+		g->odims[k++] = params->shape.dims[d];
+		g->inner *= params->shape.dims[d];
 	}
-	for (int64_t i = 0; i < idx->n_elems; i++) {
+	for (int64_t i = 0; check_indices && i < idx->n_elems; i++) {
 		int64_t v = tfc__kint(idx, i);
-		if (v < 0 || v >= n) {
+		if (v < 0 || v >= g->n) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices[%lld] = %lld is not in [0, %lld)",
-					 (long long)i, (long long)v, (long long)n);
-			return;
+					 (long long)i, (long long)v, (long long)g->n);
+			return false;
 		}
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, params->dtype, odims, orank);
+	return true;
+}
+
+bool tfc__gather_args(struct tfc_kernel_ctx *ctx, bool v2, bool check_indices, struct tfc__gather_geom *g)
+{
+	if (!tfc__kernel_inputs_ok(ctx, v2 ? 3 : 2, TFC_DTYPE_INVALID))
+		return false;
+	int64_t axis = 0;
+	if (v2) {
+		const tfc_tensor *ax = ctx->inputs[2];
+		if (!is_index_type(ax->dtype) || ax->n_elems != 1) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "axis must be scalar");
+			return false;
+		}
+		if (tfc__kernel_attr_int(ctx->op, "batch_dims", 0) != 0) {
+			tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "GatherV2 with batch_dims != 0");
+			return false;
+		}
+		axis = tfc__kint(ax, 0);
+	}
+	return gather_geom(ctx, ctx->inputs[0], ctx->inputs[1], axis, check_indices, g);
+}
+
+static void gather(struct tfc_kernel_ctx *ctx, bool v2)
+{
+	struct tfc__gather_geom g;
+	if (!tfc__gather_args(ctx, v2, true, &g))
+		return;
+	const tfc_tensor *params = ctx->inputs[0], *idx = ctx->inputs[1];
+	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, params->dtype, g.odims, g.orank);
 	if (!o)
 		return;
 	int64_t ni = idx->n_elems;
-	for (int64_t a = 0; a < outer; a++)
+	for (int64_t a = 0; a < g.outer; a++)
 		for (int64_t i = 0; i < ni; i++)
-			copy_block(o, (a * ni + i) * inner, params,
-				   (a * n + tfc__kint(idx, i)) * inner, inner);
-	(void)b;
+			copy_block(o, (a * ni + i) * g.inner, params,
+				   (a * g.n + tfc__kint(idx, i)) * g.inner, g.inner);
 }
 
-static void gather_compute(struct tfc_kernel_ctx *ctx)
-{
-	if (tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
-		gather(ctx, ctx->inputs[0], ctx->inputs[1], 0);
-}
-
-static void gather_v2_compute(struct tfc_kernel_ctx *ctx)
-{
-	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
-		return;
-	const tfc_tensor *ax = ctx->inputs[2];
-	if (!is_index_type(ax->dtype) || ax->n_elems != 1) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "axis must be scalar");
-		return;
-	}
-	if (tfc__kernel_attr_int(ctx->op, "batch_dims", 0) != 0) {
-		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "GatherV2 with batch_dims != 0");
-		return;
-	}
-	gather(ctx, ctx->inputs[0], ctx->inputs[1], tfc__kint(ax, 0));
-}
+static void gather_compute(struct tfc_kernel_ctx *ctx) { gather(ctx, false); }
+static void gather_v2_compute(struct tfc_kernel_ctx *ctx) { gather(ctx, true); }
 
 /* ---- GatherNd */
 
@@ -175,41 +185,42 @@ static void gather_nd_compute(struct tfc_kernel_ctx *ctx)
 
 /* ---- OneHot */
 
-static void one_hot_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__one_hot_args(struct tfc_kernel_ctx *ctx, int64_t *odims, int64_t *outer_out, int64_t *depth_out,
+		       int64_t *inner_out)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 4, TFC_DTYPE_INVALID))
-		return;
+		return false;
 	const tfc_tensor *idx = ctx->inputs[0], *depth_t = ctx->inputs[1];
 	const tfc_tensor *on = ctx->inputs[2], *off = ctx->inputs[3];
 	char b[128];
 	if (depth_t->n_elems != 1 || depth_t->shape.rank != 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "depth must be a scalar, but got: %s",
 				 tfc__kshape(&depth_t->shape, b, sizeof(b)));
-		return;
+		return false;
 	}
 	if (on->n_elems != 1 || on->shape.rank != 0 || off->n_elems != 1 || off->shape.rank != 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "on_value and off_value must be scalars");
-		return;
+		return false;
 	}
 	int64_t depth = tfc__kint(depth_t, 0);
 	if (depth < 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "depth must be non-negative, got: %lld",
 				 (long long)depth);
-		return;
+		return false;
 	}
 	int r = idx->shape.rank;
 	int64_t a = tfc__kernel_attr_int(ctx->op, "axis", -1);
 	if (a < -1 || a > r) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "Expected axis to be -1 or between [0, %d).  But received: %lld",
 				 r + 1, (long long)a);
-		return;
+		return false;
 	}
 	if (r + 1 > TFC_MAX_RANK) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "OneHot beyond %d dimensions", TFC_MAX_RANK);
-		return;
+		return false;
 	}
 	int axis = a == -1 ? r : (int)a;
-	int64_t odims[TFC_MAX_RANK], outer = 1, inner = 1;
+	int64_t outer = 1, inner = 1;
 	for (int d = 0, k = 0; d <= r; d++) {
 		if (d == axis) {
 			odims[d] = depth;
@@ -222,6 +233,19 @@ static void one_hot_compute(struct tfc_kernel_ctx *ctx)
 			inner *= idx->shape.dims[k];
 		k++;
 	}
+	*outer_out = outer;
+	*depth_out = depth;
+	*inner_out = inner;
+	return true;
+}
+
+static void one_hot_compute(struct tfc_kernel_ctx *ctx)
+{
+	int64_t odims[TFC_MAX_RANK], outer, depth, inner;
+	if (!tfc__one_hot_args(ctx, odims, &outer, &depth, &inner))
+		return;
+	const tfc_tensor *idx = ctx->inputs[0], *on = ctx->inputs[2], *off = ctx->inputs[3];
+	int r = idx->shape.rank;
 	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, on->dtype, odims, r + 1);
 	if (!o)
 		return;
@@ -337,17 +361,18 @@ static void *sum_create(const tfc_operation *op, tfc_status *st)
 	return NULL;
 }
 
-static void unsorted_segment_sum_compute(struct tfc_kernel_ctx *ctx)
+bool tfc__segment_sum_args(struct tfc_kernel_ctx *ctx, bool check_ids, int64_t *odims, int *orank_out,
+			   int64_t *inner_out)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
-		return;
+		return false;
 	const tfc_tensor *data = ctx->inputs[0], *ids = ctx->inputs[1], *ns = ctx->inputs[2];
 	char b0[128], b1[128];
 	if (!is_index_type(ids->dtype) || !is_index_type(ns->dtype) || ns->n_elems != 1) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 				 "num_segments should be a scalar, not shape %s",
 				 tfc__kshape(&ns->shape, b0, sizeof(b0)));
-		return;
+		return false;
 	}
 	int ir = ids->shape.rank;
 	bool prefix = ir <= data->shape.rank;
@@ -358,30 +383,42 @@ static void unsorted_segment_sum_compute(struct tfc_kernel_ctx *ctx)
 				 "data.shape = %s does not start with segment_ids.shape = %s",
 				 tfc__kshape(&data->shape, b0, sizeof(b0)),
 				 tfc__kshape(&ids->shape, b1, sizeof(b1)));
-		return;
+		return false;
 	}
 	int64_t nseg = tfc__kint(ns, 0);
 	if (nseg < 0) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "num_segments must be >= 0, got %lld",
 				 (long long)nseg);
-		return;
+		return false;
 	}
 	int orank = 1 + data->shape.rank - ir;
-	int64_t odims[TFC_MAX_RANK], inner = 1;
+	int64_t inner = 1;
 	odims[0] = nseg;
 	for (int d = ir; d < data->shape.rank; d++) {
 		odims[1 + d - ir] = data->shape.dims[d];
 		inner *= data->shape.dims[d];
 	}
-	for (int64_t i = 0; i < ids->n_elems; i++) {
+	for (int64_t i = 0; check_ids && i < ids->n_elems; i++) {
 		int64_t v = tfc__kint(ids, i);
 		if (v >= nseg) {
 			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT,
 					 "segment_ids[%lld] = %lld is out of range [0, %lld)", (long long)i,
 					 (long long)v, (long long)nseg);
-			return;
+			return false;
 		}
 	}
+	*orank_out = orank;
+	*inner_out = inner;
+	return true;
+}
+
+static void unsorted_segment_sum_compute(struct tfc_kernel_ctx *ctx)
+{
+	int64_t odims[TFC_MAX_RANK], inner;
+	int orank;
+	if (!tfc__segment_sum_args(ctx, true, odims, &orank, &inner))
+		return;
+	const tfc_tensor *data = ctx->inputs[0], *ids = ctx->inputs[1];
 	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, data->dtype, odims, orank);
 	if (!o)
 		return;

@@ -5,9 +5,8 @@
  * StridedSliceGrad, Tile, Pad, PadV2 and BroadcastTo. Each is an index computation followed by tfc__copy_strided
  * (kernels/kernel_util.c), so every dense dtype works, strings included. Indices come
  * from the tensors and are checked against the shapes before anything is copied.
- * Transpose, the Concats, Slice, StridedSlice and Tile make their outputs and copies
- * through a struct tfc__array_io (kernels.h), so the GPU's kernels (cuda/array_gpu.c)
- * run the same checks and index computations with device outputs and copies.
+ * Every op makes its outputs and copies through a struct tfc__array_io (kernels.h), so the GPU's kernels (cuda/array_gpu.c) run the same
+ * checks and index computations with device outputs and copies.
  */
 #include "kernels.h"
 
@@ -178,8 +177,8 @@ static void concat_compute(struct tfc_kernel_ctx *ctx) { tfc__concat_run(ctx, &t
 
 /* ---- Unpack, Split, SplitV: output k is x[..., off_k : off_k + len_k, ...] */
 
-static void split_outputs(struct tfc_kernel_ctx *ctx, const tfc_tensor *x, int axis,
-			  const int64_t *lens, int n, bool drop_axis)
+static void split_outputs(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io, const tfc_tensor *x,
+			  int axis, const int64_t *lens, int n, bool drop_axis)
 {
 	int r = x->shape.rank;
 	int64_t sstr[TFC_MAX_RANK], off = 0;
@@ -192,17 +191,18 @@ static void split_outputs(struct tfc_kernel_ctx *ctx, const tfc_tensor *x, int a
 		for (int d = 0; d < r; d++)
 			if (!(drop_axis && d == axis))
 				odims[orank++] = dims[d];
-		tfc_tensor *o = tfc_kernel_alloc_output(ctx, k, x->dtype, odims, orank);
+		tfc_tensor *o = io->alloc(ctx, k, x->dtype, odims, orank);
 		if (!o)
 			return;
 		tfc_shape full = tfc_shape_make(r, dims);
 		tfc__strides(&full, dstr);
-		tfc__copy_strided(o, 0, x, off * sstr[axis], r, dims, dstr, sstr);
+		if (!io->copy(ctx, o, 0, x, off * sstr[axis], r, dims, dstr, sstr))
+			return;
 		off += lens[k];
 	}
 }
 
-static void unpack_compute(struct tfc_kernel_ctx *ctx)
+void tfc__unpack_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 1, TFC_DTYPE_INVALID))
 		return;
@@ -224,11 +224,11 @@ static void unpack_compute(struct tfc_kernel_ctx *ctx)
 	int64_t *lens = tfc__malloc(sizeof(int64_t) * (size_t)(num ? num : 1));
 	for (int64_t k = 0; k < num; k++)
 		lens[k] = 1;
-	split_outputs(ctx, x, axis, lens, (int)num, true);
+	split_outputs(ctx, io, x, axis, lens, (int)num, true);
 	free(lens);
 }
 
-static void split_compute(struct tfc_kernel_ctx *ctx)
+void tfc__split_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
@@ -258,11 +258,11 @@ static void split_compute(struct tfc_kernel_ctx *ctx)
 	int64_t *lens = tfc__malloc(sizeof(int64_t) * (size_t)n);
 	for (int k = 0; k < n; k++)
 		lens[k] = size / n;
-	split_outputs(ctx, x, axis, lens, n, false);
+	split_outputs(ctx, io, x, axis, lens, n, false);
 	free(lens);
 }
 
-static void split_v_compute(struct tfc_kernel_ctx *ctx)
+void tfc__split_v_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 3, TFC_DTYPE_INVALID))
 		return;
@@ -312,10 +312,14 @@ static void split_v_compute(struct tfc_kernel_ctx *ctx)
 				 (long long)total);
 		goto out;
 	}
-	split_outputs(ctx, x, axis, lens, n, false);
+	split_outputs(ctx, io, x, axis, lens, n, false);
 out:
 	free(lens);
 }
+
+static void unpack_compute(struct tfc_kernel_ctx *ctx) { tfc__unpack_run(ctx, &tfc__array_io_cpu); }
+static void split_compute(struct tfc_kernel_ctx *ctx) { tfc__split_run(ctx, &tfc__array_io_cpu); }
+static void split_v_compute(struct tfc_kernel_ctx *ctx) { tfc__split_v_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- Slice */
 
@@ -544,7 +548,7 @@ static void ss_compute(struct tfc_kernel_ctx *ctx) { tfc__strided_slice_run(ctx,
 
 /* StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written
  * where StridedSlice would have read. */
-static void ss_grad_compute(struct tfc_kernel_ctx *ctx)
+void tfc__ss_grad_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	const struct ss_state *s = ctx->state;
 	if (!tfc__kernel_inputs_ok(ctx, 5, TFC_DTYPE_INVALID))
@@ -577,14 +581,16 @@ static void ss_grad_compute(struct tfc_kernel_ctx *ctx)
 				 tfc__kshape(&dy->shape, b0, sizeof(b0)), tfc__kshape(&want, b1, sizeof(b1)));
 		return;
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, dy->dtype, dims, r);
-	if (!o)
+	tfc_tensor *o = io->alloc(ctx, 0, dy->dtype, dims, r);
+	if (!o || (io->zero && o->n_elems && !io->zero(ctx, o)))
 		return;
 	tfc_shape full_s = tfc_shape_make(r, sp.sizes);
 	int64_t ystr[TFC_MAX_RANK];
 	tfc__strides(&full_s, ystr);
-	tfc__copy_strided(o, sp.off, dy, 0, r, sp.sizes, sp.sstr, ystr);
+	io->copy(ctx, o, sp.off, dy, 0, r, sp.sizes, sp.sstr, ystr);
 }
+
+static void ss_grad_compute(struct tfc_kernel_ctx *ctx) { tfc__ss_grad_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- Tile */
 
@@ -667,7 +673,7 @@ static void tile_compute(struct tfc_kernel_ctx *ctx) { tfc__tile_run(ctx, &tfc__
 
 /* ---- Pad, PadV2 */
 
-static void pad_compute(struct tfc_kernel_ctx *ctx)
+void tfc__pad_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	bool v2 = ctx->n_inputs == 3;
 	if (!tfc__kernel_inputs_ok(ctx, ctx->n_inputs, TFC_DTYPE_INVALID))
@@ -701,14 +707,17 @@ static void pad_compute(struct tfc_kernel_ctx *ctx)
 		before[d] = lo;
 		dims[d] = x->shape.dims[d] + lo + hi;
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	tfc_tensor *o = io->alloc(ctx, 0, x->dtype, dims, r);
 	if (!o)
 		return;
 	if (v2 && o->n_elems) {
 		int64_t zero[TFC_MAX_RANK] = {0}, ostr[TFC_MAX_RANK];
 		tfc_shape os = o->shape;
 		tfc__strides(&os, ostr);
-		tfc__copy_strided(o, 0, ctx->inputs[2], 0, r, dims, ostr, zero);
+		if (!io->copy(ctx, o, 0, ctx->inputs[2], 0, r, dims, ostr, zero))
+			return;
+	} else if (io->zero && o->n_elems && !io->zero(ctx, o)) {
+		return;
 	}
 	int64_t dstr[TFC_MAX_RANK], sstr[TFC_MAX_RANK], off = 0;
 	tfc_shape os = o->shape;
@@ -716,12 +725,14 @@ static void pad_compute(struct tfc_kernel_ctx *ctx)
 	tfc__strides(&x->shape, sstr);
 	for (int d = 0; d < r; d++)
 		off += before[d] * dstr[d];
-	tfc__copy_strided(o, off, x, 0, r, x->shape.dims, dstr, sstr);
+	io->copy(ctx, o, off, x, 0, r, x->shape.dims, dstr, sstr);
 }
+
+static void pad_compute(struct tfc_kernel_ctx *ctx) { tfc__pad_run(ctx, &tfc__array_io_cpu); }
 
 /* ---- BroadcastTo */
 
-static void broadcast_to_compute(struct tfc_kernel_ctx *ctx)
+void tfc__broadcast_to_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io)
 {
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
@@ -752,13 +763,15 @@ static void broadcast_to_compute(struct tfc_kernel_ctx *ctx)
 				 tfc__kshape(&want, b1, sizeof(b1)));
 		return;
 	}
-	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, x->dtype, dims, r);
+	tfc_tensor *o = io->alloc(ctx, 0, x->dtype, dims, r);
 	if (!o)
 		return;
 	tfc_shape os = o->shape;
 	tfc__strides(&os, dstr);
-	tfc__copy_strided(o, 0, x, 0, r, dims, dstr, sstr);
+	io->copy(ctx, o, 0, x, 0, r, dims, dstr, sstr);
 }
+
+static void broadcast_to_compute(struct tfc_kernel_ctx *ctx) { tfc__broadcast_to_run(ctx, &tfc__array_io_cpu); }
 
 #define K(NAME, ...) { .op = NAME, .device = "CPU", .create = dense_create, __VA_ARGS__ }
 const struct tfc_kernel_def tfc__array_slice_kernels[] = {

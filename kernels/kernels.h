@@ -56,6 +56,8 @@ void tfc__transfer_destroy(void *state);
 /* (cuda/array_gpu.c: AddN, Cast, Fill, ZerosLike, OnesLike, Tile, ConcatV2, Pack,
  * Transpose, Slice, StridedSlice, the comparisons, Select(V2), ArgMax/ArgMin) */
 extern const struct tfc_kernel_def tfc__gpu_array_kernels[];
+/* Gather, GatherV2, ResourceGather, UnsortedSegmentSum, OneHot (cuda/gather_gpu.c). */
+extern const struct tfc_kernel_def tfc__gpu_gather_kernels[];
 
 /* Bytes per element as tensors store them (strings: a tfc_tstring; resources: a
  * pointer). */
@@ -338,6 +340,9 @@ struct tfc__array_io {
 	/* tfc__copy_strided's contract (dst and src of one dtype); false with ctx->st set. */
 	bool (*copy)(struct tfc_kernel_ctx *ctx, tfc_tensor *dst, int64_t dst_off, const tfc_tensor *src,
 		     int64_t src_off, int rank, const int64_t *dims, const int64_t *dstr, const int64_t *sstr);
+	/* Sets every element of t (an output of alloc) to zero; false with ctx->st set.
+	 * NULL: alloc's outputs are zero-filled already (the host's). */
+	bool (*zero)(struct tfc_kernel_ctx *ctx, tfc_tensor *t);
 };
 /* Host outputs (tfc_kernel_alloc_output) and tfc__copy_strided. */
 extern const struct tfc__array_io tfc__array_io_cpu;
@@ -354,6 +359,36 @@ void tfc__strided_slice_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_
 void *tfc__pack_create(const tfc_operation *op, tfc_status *st);
 void tfc__pack_destroy(void *state);
 void tfc__pack_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+/* Unpack, Split, SplitV, Pad and PadV2, BroadcastTo; StridedSliceGrad (state of
+ * tfc__ss_create). Pad and StridedSliceGrad call io->zero on their output. */
+void tfc__unpack_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__split_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__split_v_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__pad_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__broadcast_to_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+void tfc__ss_grad_run(struct tfc_kernel_ctx *ctx, const struct tfc__array_io *io);
+
+/* ---- checks the GPU's index kernels (cuda/gather_gpu.c) share with the CPU ones
+ * (kernels/array_gather_kernels.c, kernels/scatter_kernels.c). check_indices (ids):
+ * also check every index against its dimension, reading them on the host. */
+struct tfc__gather_geom {
+	int64_t odims[TFC_MAX_RANK];
+	int orank;
+	int64_t outer, n, inner; /* params viewed as [outer, n, inner] along the axis */
+};
+/* Gather (v2 false: params, indices) and GatherV2 (params, indices, axis). */
+bool tfc__gather_args(struct tfc_kernel_ctx *ctx, bool v2, bool check_indices, struct tfc__gather_geom *g);
+/* ResourceGather (resource, indices): the variable's value (a new reference, where it
+ * lives), the output's dims and the elements per row; NULL with ctx->st set. */
+tfc_tensor *tfc__resource_gather_args(struct tfc_kernel_ctx *ctx, bool check_indices, int64_t *odims, int *orank,
+				      int64_t *inner);
+/* UnsortedSegmentSum (data, segment_ids, num_segments): the output's dims, rank and
+ * elements per segment. */
+bool tfc__segment_sum_args(struct tfc_kernel_ctx *ctx, bool check_ids, int64_t *odims, int *orank,
+			   int64_t *inner);
+/* OneHot (indices, depth, on_value, off_value): the output's dims (rank of indices +
+ * 1) and the output viewed as [outer, depth, inner]. */
+bool tfc__one_hot_args(struct tfc_kernel_ctx *ctx, int64_t *odims, int64_t *outer, int64_t *depth, int64_t *inner);
 
 /* ---- checks the GPU's element-wise array kernels (cuda/array_gpu.c) share with the
  * CPU ones */

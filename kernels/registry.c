@@ -19,6 +19,7 @@ static const struct tfc_kernel_def *const families[] = {
 	tfc__gpu_cwise_kernels, tfc__gpu_matmul_kernels, tfc__gpu_conv_kernels, tfc__gpu_nn_kernels,
 	tfc__gpu_pool_kernels, tfc__gpu_batchnorm_kernels,
 	tfc__gpu_array_kernels,
+	tfc__gpu_gather_kernels,
 	tfc__gpu_training_kernels, tfc__gpu_state_kernels, tfc__gpu_sendrecv_kernels, NULL,
 };
 

@@ -195,23 +195,57 @@ static void resource_scatter_update_compute(struct tfc_kernel_ctx *ctx)
 
 /* ---- ResourceGather, VariableShape */
 
-static void resource_gather_compute(struct tfc_kernel_ctx *ctx)
+tfc_tensor *tfc__resource_gather_args(struct tfc_kernel_ctx *ctx, bool check_indices, int64_t *odims,
+				      int *orank_out, int64_t *inner_out)
 {
 	struct tfc_ref *r = var_ref(ctx, true);
 	const tfc_tensor *idx = ctx->n_inputs > 1 ? ctx->inputs[1] : NULL;
 	if (!r || !idx)
-		return;
+		return NULL;
 	if (!is_index_type(idx->dtype)) {
 		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices must be int32 or int64");
-		return;
+		return NULL;
 	}
 	if (tfc__kernel_attr_int(ctx->op, "batch_dims", 0) != 0) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "ResourceGather with batch_dims != 0");
-		return;
+		return NULL;
 	}
 	pthread_mutex_lock(&r->mu); /* guards r->value */
 	tfc_tensor *v = uninitialized(ctx, r, true) ? NULL : tfc_tensor_ref(r->value);
 	pthread_mutex_unlock(&r->mu);
+	if (!v)
+		return NULL;
+	int64_t rows = v->shape.rank ? v->shape.dims[0] : 0, inner = rows ? v->n_elems / rows : 0;
+	int orank = idx->shape.rank + v->shape.rank - 1;
+	if (v->shape.rank < 1 || orank > TFC_MAX_RANK) {
+		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "params must be at least 1-D");
+		goto fail;
+	}
+	for (int d = 0; d < idx->shape.rank; d++)
+		odims[d] = idx->shape.dims[d];
+	for (int d = 1; d < v->shape.rank; d++)
+		odims[idx->shape.rank + d - 1] = v->shape.dims[d];
+	for (int64_t i = 0; check_indices && i < idx->n_elems; i++) {
+		int64_t k = tfc__kint(idx, i);
+		if (k < 0 || k >= rows) {
+			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices[%lld] = %lld is not in [0, %lld)",
+					 (long long)i, (long long)k, (long long)rows);
+			goto fail;
+		}
+	}
+	*orank_out = orank;
+	*inner_out = inner;
+	return v;
+fail:
+	tfc_tensor_free(v);
+	return NULL;
+}
+
+static void resource_gather_compute(struct tfc_kernel_ctx *ctx)
+{
+	int64_t odims[TFC_MAX_RANK], inner;
+	int orank;
+	tfc_tensor *v = tfc__resource_gather_args(ctx, true, odims, &orank, &inner);
 	if (v && tfc__tensor_device(v)) { /* a GPU left the value in its memory */
 		tfc_tensor *h = tfc__tensor_to_host(v, ctx->st);
 		tfc_tensor_free(v);
@@ -219,31 +253,10 @@ static void resource_gather_compute(struct tfc_kernel_ctx *ctx)
 	}
 	if (!v)
 		return;
-	int64_t rows = v->shape.rank ? v->shape.dims[0] : 0, inner = rows ? v->n_elems / rows : 0;
-	int orank = idx->shape.rank + v->shape.rank - 1;
-	int64_t odims[TFC_MAX_RANK];
-	if (v->shape.rank < 1 || orank > TFC_MAX_RANK) {
-		tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "params must be at least 1-D");
-		goto done;
-	}
-	for (int d = 0; d < idx->shape.rank; d++)
-		odims[d] = idx->shape.dims[d];
-	for (int d = 1; d < v->shape.rank; d++)
-		odims[idx->shape.rank + d - 1] = v->shape.dims[d];
-	for (int64_t i = 0; i < idx->n_elems; i++) {
-		int64_t k = tfc__kint(idx, i);
-		if (k < 0 || k >= rows) {
-			tfc_kernel_error(ctx, TFC_INVALID_ARGUMENT, "indices[%lld] = %lld is not in [0, %lld)",
-					 (long long)i, (long long)k, (long long)rows);
-			goto done;
-		}
-	}
+	const tfc_tensor *idx = ctx->inputs[1];
 	tfc_tensor *o = tfc_kernel_alloc_output(ctx, 0, v->dtype, odims, orank);
-	if (!o)
-		goto done;
-	for (int64_t i = 0; i < idx->n_elems; i++)
+	for (int64_t i = 0; o && i < idx->n_elems; i++)
 		apply(o, i * inner, v, tfc__kint(idx, i) * inner, inner, false, SC_UPDATE);
-done:
 	tfc_tensor_free(v);
 }
 

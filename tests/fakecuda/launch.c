@@ -6,8 +6,8 @@
  * checks its stream and that every device range it reads or writes lies inside a
  * live block, then computes at once on the host. Written from the contracts in
  * gpu_internal.h and the formulas of the .cu files (Selu's constants, Relu6's clamp,
- * Softplus' guard, the gradient ops' input orders); element types 0 float, 1 double,
- * computed in double and stored in the element type.
+ * Softplus' guard, the gradient ops' input orders); element types 0 float, 1 double
+ * (and 2 bool for the logical ops), computed in double and stored in the element type.
  */
 #include <math.h>
 #include <stdint.h>
@@ -25,14 +25,19 @@ static size_t esize(int dtype, const char *what)
 	return dtype ? sizeof(double) : sizeof(float);
 }
 
+/* Element types 0 float, 1 double, and 2 bool (the logical ops: one byte, 0 or 1). */
 static double ld(const void *p, int dtype, int64_t i)
 {
+	if (dtype == 2)
+		return ((const uint8_t *)p)[i] != 0;
 	return dtype ? ((const double *)p)[i] : (double)((const float *)p)[i];
 }
 
 static void st(void *p, int dtype, int64_t i, double v)
 {
-	if (dtype)
+	if (dtype == 2)
+		((uint8_t *)p)[i] = v != 0;
+	else if (dtype)
 		((double *)p)[i] = v;
 	else
 		((float *)p)[i] = (float)v;
@@ -42,6 +47,26 @@ static void st(void *p, int dtype, int64_t i, double v)
 static void *dev(const void *d, int64_t n, int dtype, const char *what)
 {
 	return n > 0 ? tfc_fake_dev(d, (size_t)n * esize(dtype, what), what) : NULL;
+}
+
+/* The element-wise launchers' operand: as dev(), bool (element type 2) allowed. */
+static void *dev_cwise(const void *d, int64_t n, int dtype, const char *what)
+{
+	if (dtype != 2)
+		return dev(d, n, dtype, what);
+	return n > 0 ? tfc_fake_dev(d, (size_t)n, what) : NULL;
+}
+
+static bool logical_op(bool unary_op, int op)
+{
+	return unary_op ? op == TFC_GU_LOGICAL_NOT : op == TFC_GB_LOGICAL_AND || op == TFC_GB_LOGICAL_OR;
+}
+
+/* TensorFlow's FloorMod of floats. */
+static double floor_mod(double a, double b)
+{
+	double r = fmod(a, b);
+	return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
 }
 
 static double unary(int op, double x, double alpha)
@@ -63,6 +88,15 @@ static double unary(int op, double x, double alpha)
 	case TFC_GU_SOFTPLUS: return x > 20 ? x : x < -20 ? exp(x) : log1p(exp(x));
 	case TFC_GU_LEAKY_RELU: return x < 0 ? alpha * x : x;
 	case TFC_GU_RECIPROCAL: return 1 / x;
+	case TFC_GU_LOG1P: return log1p(x);
+	case TFC_GU_EXPM1: return expm1(x);
+	case TFC_GU_FLOOR: return floor(x);
+	case TFC_GU_CEIL: return ceil(x);
+	case TFC_GU_ROUND: return nearbyint(x);
+	case TFC_GU_SIGN: return x > 0 ? 1 : x < 0 ? -1 : x;
+	case TFC_GU_SIN: return sin(x);
+	case TFC_GU_COS: return cos(x);
+	case TFC_GU_LOGICAL_NOT: return x == 0;
 	}
 	tfc_fake_die("tfc__gpu_launch_unary: unknown op %d", op);
 }
@@ -73,8 +107,10 @@ cudaError_t tfc__gpu_launch_unary(cudaStream_t s, int op, int dtype, const void 
 	tfc_fake_check_stream(s, "tfc__gpu_launch_unary");
 	if (op < 0 || op >= TFC_GU_COUNT)
 		tfc_fake_die("tfc__gpu_launch_unary: unknown op %d", op);
-	const void *x = dev(in, n, dtype, "tfc__gpu_launch_unary in");
-	void *y = dev(out, n, dtype, "tfc__gpu_launch_unary out");
+	if ((dtype == 2) != logical_op(true, op))
+		tfc_fake_die("tfc__gpu_launch_unary: op %d of element type %d", op, dtype);
+	const void *x = dev_cwise(in, n, dtype, "tfc__gpu_launch_unary in");
+	void *y = dev_cwise(out, n, dtype, "tfc__gpu_launch_unary out");
 	/* the device code converts alpha to the element type */
 	double a = dtype ? (double)alpha : (double)(float)alpha;
 	for (int64_t i = 0; i < n; i++)
@@ -104,6 +140,11 @@ static double binary(int op, double a, double b)
 	case TFC_GB_SQRT_GRAD: return b * 0.5 / a;
 	case TFC_GB_RSQRT_GRAD: return b * -0.5 * a * a * a;
 	case TFC_GB_RECIPROCAL_GRAD: return -b * a * a;
+	case TFC_GB_POW: return pow(a, b);
+	case TFC_GB_FLOOR_DIV: return floor(a / b);
+	case TFC_GB_FLOOR_MOD: return floor_mod(a, b);
+	case TFC_GB_LOGICAL_AND: return a != 0 && b != 0;
+	case TFC_GB_LOGICAL_OR: return a != 0 || b != 0;
 	}
 	tfc_fake_die("tfc__gpu_launch_binary: unknown op %d", op);
 }
@@ -129,6 +170,8 @@ cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype, const void
 	tfc_fake_check_stream(s, "tfc__gpu_launch_binary");
 	if (op < 0 || op >= TFC_GB_COUNT)
 		tfc_fake_die("tfc__gpu_launch_binary: unknown op %d", op);
+	if ((dtype == 2) != logical_op(false, op))
+		tfc_fake_die("tfc__gpu_launch_binary: op %d of element type %d", op, dtype);
 	if (n == 0)
 		return cudaSuccess;
 	if (rank < 0 || rank > TFC_GPU_MAX_RANK)
@@ -139,9 +182,9 @@ cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype, const void
 	if (total != n)
 		tfc_fake_die("tfc__gpu_launch_binary: n %lld is not the product of dims (%lld)", (long long)n,
 			     (long long)total);
-	const void *ha = dev(a, strided_span(rank, dims, sa, "binary a"), dtype, "tfc__gpu_launch_binary a");
-	const void *hb = dev(b, strided_span(rank, dims, sb, "binary b"), dtype, "tfc__gpu_launch_binary b");
-	void *hy = dev(out, n, dtype, "tfc__gpu_launch_binary out");
+	const void *ha = dev_cwise(a, strided_span(rank, dims, sa, "binary a"), dtype, "tfc__gpu_launch_binary a");
+	const void *hb = dev_cwise(b, strided_span(rank, dims, sb, "binary b"), dtype, "tfc__gpu_launch_binary b");
+	void *hy = dev_cwise(out, n, dtype, "tfc__gpu_launch_binary out");
 	for (int64_t i = 0; i < n; i++) {
 		int64_t rest = i, oa = 0, ob = 0;
 		for (int d = rank - 1; d >= 0; d--) {

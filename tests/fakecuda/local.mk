@@ -18,6 +18,7 @@ libtfc_fakegpu_la_SOURCES = $(libtfcbase_la_SOURCES) cuda/dnn_none.c tests/fakec
 	tests/fakecuda/fake_cuda.c tests/fakecuda/fake_cublas.c tests/fakecuda/launch.c tests/fakecuda/launch_pool.c \
 	tests/fakecuda/launch_train.c tests/fakecuda/fake_cupti.c cuda/cupti_tracer.c cuda/cupti_records.c
 libtfc_fakegpu_la_SOURCES += tests/fakecuda/launch_array.c
+libtfc_fakegpu_la_SOURCES += tests/fakecuda/launch_gather.c
 nodist_libtfc_fakegpu_la_SOURCES = $(nodist_libtfcbase_la_SOURCES) $(nodist_libtfccore_la_SOURCES)
 # libtfcbase.la's libraries less libtfcnvidia.la: no NVIDIA library is linked, so the
 # fake's are the only cuda*, cublas* and cupti* symbols.
@@ -58,4 +59,9 @@ TESTS += tests/test_gpu_array_fake
 tests_test_gpu_array_fake_SOURCES = tests/test_gpu_array.c
 tests_test_gpu_array_fake_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_gpu_array_fake_LDADD = libtfc_fakegpu.la
+check_PROGRAMS += tests/test_gpu_more_fake
+TESTS += tests/test_gpu_more_fake
+tests_test_gpu_more_fake_SOURCES = tests/test_gpu_more.c
+tests_test_gpu_more_fake_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
+tests_test_gpu_more_fake_LDADD = libtfc_fakegpu.la
 endif
