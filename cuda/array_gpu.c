@@ -37,14 +37,6 @@ static int gpu_elem(tfc_dtype t)
 	}
 }
 
-static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
-{
-	if (e == cudaSuccess)
-		return true;
-	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type, cudaGetErrorString(e));
-	return false;
-}
-
 static cudaStream_t stream(void) { return tfc__gpu_current()->compute; }
 
 /* ---- dimension merging */
@@ -113,7 +105,7 @@ static bool gpu_copy(struct tfc_kernel_ctx *ctx, tfc_tensor *dst, int64_t dst_of
 		return false;
 	size_t esz = tfc_dtype_size(dst->dtype);
 	char *dp = tfc_tensor_data(dst);
-	return launch_ok(ctx, tfc__gpu_launch_copy_strided(stream(), (int)esz, dp + (size_t)dst_off * esz,
+	return tfc__gpu_launch_ok(ctx, tfc__gpu_launch_copy_strided(stream(), (int)esz, dp + (size_t)dst_off * esz,
 							   sp + (size_t)src_off * esz, &g, n));
 }
 
@@ -163,7 +155,7 @@ static void fill_with(struct tfc_kernel_ctx *ctx, tfc_tensor *t, const void *val
 	size_t esz = tfc_dtype_size(t->dtype);
 	uint64_t bits = 0;
 	memcpy(&bits, value, esz);
-	launch_ok(ctx, tfc__gpu_launch_fill(stream(), (int)esz, tfc_tensor_data(t), t->n_elems, bits));
+	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_fill(stream(), (int)esz, tfc_tensor_data(t), t->n_elems, bits));
 }
 
 static void fill_compute(struct tfc_kernel_ctx *ctx)
@@ -238,7 +230,7 @@ static void add_n_compute(struct tfc_kernel_ctx *ctx)
 	void *acc = tfc__gpu_upload(ctx, x0);
 	for (int k = 1; acc && k < ctx->n_inputs; k++) {
 		void *xk = tfc__gpu_upload(ctx, ctx->inputs[k]);
-		if (!xk || !launch_ok(ctx, tfc__gpu_launch_binary(stream(), TFC_GB_ADD, dt, acc, xk, tfc_tensor_data(y),
+		if (!xk || !tfc__gpu_launch_ok(ctx, tfc__gpu_launch_binary(stream(), TFC_GB_ADD, dt, acc, xk, tfc_tensor_data(y),
 								  1, &n, &one, &one, n)))
 			return;
 		acc = tfc_tensor_data(y);
@@ -262,7 +254,7 @@ static void cast_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	void *xp = tfc__gpu_upload(ctx, x);
 	if (xp)
-		launch_ok(ctx, tfc__gpu_launch_cast(stream(), gpu_elem(s->src), gpu_elem(s->dst), xp, tfc_tensor_data(y),
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_cast(stream(), gpu_elem(s->src), gpu_elem(s->dst), xp, tfc_tensor_data(y),
 						    x->n_elems));
 }
 
@@ -304,7 +296,7 @@ static void compare_compute(struct tfc_kernel_ctx *ctx)
 	void *ap = tfc__gpu_upload(ctx, a);
 	void *bp = ap ? tfc__gpu_upload(ctx, b) : NULL;
 	if (bp)
-		launch_ok(ctx, tfc__gpu_launch_compare(stream(), compare_of(ctx->op->type), gpu_elem(t), ap, bp,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_compare(stream(), compare_of(ctx->op->type), gpu_elem(t), ap, bp,
 						       tfc_tensor_data(y), bc.rank, bc.dims, bc.sa, bc.sb, bc.n));
 }
 
@@ -324,7 +316,7 @@ static void select_launch(struct tfc_kernel_ctx *ctx, tfc_tensor *out, int rank,
 	void *tp = cp ? tfc__gpu_upload(ctx, ctx->inputs[1]) : NULL;
 	void *ep = tp ? tfc__gpu_upload(ctx, ctx->inputs[2]) : NULL;
 	if (ep)
-		launch_ok(ctx, tfc__gpu_launch_select(stream(), (int)tfc_dtype_size(out->dtype), cp, tp, ep,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_select(stream(), (int)tfc_dtype_size(out->dtype), cp, tp, ep,
 						      tfc_tensor_data(out), m, dims, str[0], str[1], str[2],
 						      out->n_elems));
 }
@@ -387,7 +379,7 @@ static void arg_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	void *xp = tfc__gpu_upload(ctx, ctx->inputs[0]);
 	if (xp)
-		launch_ok(ctx, tfc__gpu_launch_argminmax(stream(), s->max, gpu_elem(s->dtype), s->out == TFC_INT64, xp,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_argminmax(stream(), s->max, gpu_elem(s->dtype), s->out == TFC_INT64, xp,
 							 tfc_tensor_data(y), outer, n, inner));
 }
 

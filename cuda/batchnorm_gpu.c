@@ -19,15 +19,6 @@ static bool supports(const tfc_operation *op)
 	return tfc_kernel_attr_type(op, "T") == TFC_FLOAT && (u == TFC_DTYPE_INVALID || u == TFC_FLOAT);
 }
 
-static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
-{
-	if (e == cudaSuccess)
-		return true;
-	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type,
-			 cudaGetErrorString(e));
-	return false;
-}
-
 static struct tfc__gpu_bn_geom geom_of(const struct tfc__bn_state *s, const tfc_tensor *x, int64_t c)
 {
 	const int64_t *d = x->shape.dims;
@@ -72,7 +63,7 @@ static void bn_compute(struct tfc_kernel_ctx *ctx)
 	float *o[5];
 	for (int i = 0; i < 5; i++)
 		o[i] = tfc_tensor_data(out[i]);
-	launch_ok(ctx, tfc__gpu_launch_bn_forward(tfc__gpu_current()->compute, &g, xp, scale, offset, mean, var, o[0],
+	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_bn_forward(tfc__gpu_current()->compute, &g, xp, scale, offset, mean, var, o[0],
 						  o[1], o[2], o[3], o[4], scratch));
 }
 
@@ -96,7 +87,7 @@ static void bn_grad_compute(struct tfc_kernel_ctx *ctx)
 	if (!scratch)
 		return;
 	struct tfc__gpu_bn_geom g = geom_of(s, x, c);
-	launch_ok(ctx, tfc__gpu_launch_bn_grad(tfc__gpu_current()->compute, &g, dyp, xp, scale, mean, var,
+	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_bn_grad(tfc__gpu_current()->compute, &g, dyp, xp, scale, mean, var,
 					       tfc_tensor_data(dx), tfc_tensor_data(ds), tfc_tensor_data(dof),
 					       scratch));
 }

@@ -14,11 +14,6 @@
 #include "gpu_internal.h"
 
 /* 0 float, 1 double, -1 otherwise. */
-static int gpu_dtype(tfc_dtype t)
-{
-	return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1;
-}
-
 /* The launchers' element type of x for op: the logical ops take bool (2) only, the
  * others float (0) and double (1); -1 otherwise. */
 static bool logical(const char *op) { return !strncmp(op, "Logical", 7); }
@@ -27,7 +22,7 @@ static int cwise_dtype(const char *op, tfc_dtype x)
 {
 	if (logical(op))
 		return x == TFC_BOOL ? 2 : -1;
-	return gpu_dtype(x);
+	return tfc__gpu_ftype(x);
 }
 
 /* The logical ops (bool, no T attr). */
@@ -40,15 +35,7 @@ static bool supports_logical(const tfc_operation *op)
 /* Nodes whose "T" is float or double. */
 static bool supports_float_t(const tfc_operation *op)
 {
-	return gpu_dtype(tfc_kernel_attr_type(op, "T")) >= 0;
-}
-
-static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e, const char *what)
-{
-	if (e == cudaSuccess)
-		return true;
-	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", what, cudaGetErrorString(e));
-	return false;
+	return tfc__gpu_ftype(tfc_kernel_attr_type(op, "T")) >= 0;
 }
 
 /* ---- unary */
@@ -93,8 +80,8 @@ static void unary_compute(struct tfc_kernel_ctx *ctx)
 	if (!dy)
 		return;
 	float alpha = tfc__kernel_attr_float(ctx->op, "alpha", 0.2f);
-	launch_ok(ctx, tfc__gpu_launch_unary(tfc__gpu_current()->compute, unary_of(ctx->op->type), dt, dx, dy,
-						 x->n_elems, alpha), ctx->op->type);
+	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_unary(tfc__gpu_current()->compute, unary_of(ctx->op->type), dt, dx, dy,
+						 x->n_elems, alpha));
 }
 
 /* ---- binary, broadcasting */
@@ -159,9 +146,8 @@ static void binary_compute(struct tfc_kernel_ctx *ctx)
 	void *dy = db ? tfc_tensor_data(y) : NULL;
 	if (!dy)
 		return;
-	launch_ok(ctx, tfc__gpu_launch_binary(tfc__gpu_current()->compute, binary_of(ctx->op->type), dt, da, db,
-						  dy, bc.rank, bc.dims, bc.sa, bc.sb, bc.n),
-		      ctx->op->type);
+	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_binary(tfc__gpu_current()->compute, binary_of(ctx->op->type), dt, da, db,
+						  dy, bc.rank, bc.dims, bc.sa, bc.sb, bc.n));
 }
 
 /* ---- reductions: input 1 (the axes) stays on the host */
@@ -171,7 +157,7 @@ static void reduce_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *x = ctx->inputs[0], *axes = ctx->inputs[1];
-	int dt = gpu_dtype(x->dtype);
+	int dt = tfc__gpu_ftype(x->dtype);
 	if (dt < 0) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "No GPU kernel for %s of %s", ctx->op->type,
 				 tfc_dtype_name(x->dtype));
@@ -231,8 +217,7 @@ static void reduce_compute(struct tfc_kernel_ctx *ctx)
 	void *dx = tfc__gpu_upload(ctx, x);
 	void *dy = dx ? tfc_tensor_data(y) : NULL;
 	if (dy)
-		launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, op, dt, dx, dy, m, dims, mred),
-				    ctx->op->type);
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, op, dt, dx, dy, m, dims, mred));
 }
 
 static bool supports_reduce(const tfc_operation *op)
@@ -247,7 +232,7 @@ static void softmax_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__kernel_inputs_ok(ctx, 1, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *x = ctx->inputs[0];
-	int dt = gpu_dtype(x->dtype);
+	int dt = tfc__gpu_ftype(x->dtype);
 	if (dt < 0 || x->shape.rank < 1) {
 		tfc_kernel_error(ctx, dt < 0 ? TFC_UNIMPLEMENTED : TFC_INVALID_ARGUMENT,
 				 "%s on the GPU needs a float or double tensor of rank >= 1", ctx->op->type);
@@ -259,9 +244,8 @@ static void softmax_compute(struct tfc_kernel_ctx *ctx)
 	void *dx = y ? tfc__gpu_upload(ctx, x) : NULL;
 	void *dy = dx ? tfc_tensor_data(y) : NULL;
 	if (dy)
-		launch_ok(ctx, tfc__gpu_launch_softmax(tfc__gpu_current()->compute, dt, dx, dy, rows, cols,
-								 !strcmp(ctx->op->type, "LogSoftmax")),
-				    ctx->op->type);
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_softmax(tfc__gpu_current()->compute, dt, dx, dy, rows, cols,
+								 !strcmp(ctx->op->type, "LogSoftmax")));
 }
 
 /* ---- BiasAdd (NHWC and NCHW) */
@@ -271,7 +255,7 @@ static void bias_add_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__kernel_inputs_ok(ctx, 2, TFC_DTYPE_INVALID))
 		return;
 	const tfc_tensor *x = ctx->inputs[0], *b = ctx->inputs[1];
-	int dt = gpu_dtype(x->dtype);
+	int dt = tfc__gpu_ftype(x->dtype);
 	bool nchw = tfc__kernel_attr_str_is(ctx->op, "data_format", "NCHW", false);
 	int rank = x->shape.rank;
 	int cdim = nchw && rank >= 3 ? 1 : rank - 1;
@@ -289,9 +273,8 @@ static void bias_add_compute(struct tfc_kernel_ctx *ctx)
 	void *db = dx ? tfc__gpu_upload(ctx, b) : NULL;
 	void *dy = db ? tfc_tensor_data(y) : NULL;
 	if (dy)
-		launch_ok(ctx, tfc__gpu_launch_bias_add(tfc__gpu_current()->compute, dt, dx, db, dy, x->n_elems,
-								  x->shape.dims[cdim], inner),
-				    ctx->op->type);
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_bias_add(tfc__gpu_current()->compute, dt, dx, db, dy, x->n_elems,
+								  x->shape.dims[cdim], inner));
 }
 
 #define UNARY(name) {.op = name, .device = "GPU", .compute = unary_compute, .supports = supports_float_t, \

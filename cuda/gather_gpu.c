@@ -33,14 +33,6 @@ static int gpu_elem(tfc_dtype t)
 	}
 }
 
-static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
-{
-	if (e == cudaSuccess)
-		return true;
-	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type, cudaGetErrorString(e));
-	return false;
-}
-
 static cudaStream_t stream(void) { return tfc__gpu_current()->compute; }
 
 /* Input k, when present and in host memory: its indices can be checked there. */
@@ -62,7 +54,7 @@ static void gather_launch(struct tfc_kernel_ctx *ctx, const tfc_tensor *params, 
 	const void *pp = tfc__gpu_upload(ctx, params);
 	const void *ip = pp ? tfc__gpu_upload(ctx, idx) : NULL;
 	if (ip)
-		launch_ok(ctx, tfc__gpu_launch_gather(stream(), (int)tfc_dtype_size(params->dtype), idx->dtype == TFC_INT64,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_gather(stream(), (int)tfc_dtype_size(params->dtype), idx->dtype == TFC_INT64,
 						      pp, ip, tfc_tensor_data(o), outer, n, idx->n_elems, inner));
 }
 
@@ -116,7 +108,7 @@ static void segment_sum_compute(struct tfc_kernel_ctx *ctx)
 	const void *dp = tfc__gpu_upload(ctx, data);
 	const void *ip = dp ? tfc__gpu_upload(ctx, ids) : NULL;
 	if (ip)
-		launch_ok(ctx, tfc__gpu_launch_segment_sum(stream(), elem, ids->dtype == TFC_INT64, dp, ip,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_segment_sum(stream(), elem, ids->dtype == TFC_INT64, dp, ip,
 							   tfc_tensor_data(o), ids->n_elems, inner, odims[0]));
 }
 
@@ -143,7 +135,7 @@ static void one_hot_compute(struct tfc_kernel_ctx *ctx)
 	memcpy(&offb, tfc_tensor_data((tfc_tensor *)off), esz);
 	const void *ip = tfc__gpu_upload(ctx, idx);
 	if (ip)
-		launch_ok(ctx, tfc__gpu_launch_one_hot(stream(), (int)esz, idx->dtype == TFC_INT64, ip, tfc_tensor_data(o),
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_one_hot(stream(), (int)esz, idx->dtype == TFC_INT64, ip, tfc_tensor_data(o),
 						       outer, depth, inner, onb, offb));
 }
 

@@ -177,6 +177,14 @@ bool tfc__gpu_download(struct tfc_kernel_ctx *ctx, const void *dev, tfc_tensor *
 	return ok;
 }
 
+bool tfc__gpu_launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
+{
+	if (e == cudaSuccess)
+		return true;
+	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type, cudaGetErrorString(e));
+	return false;
+}
+
 bool tfc__gpu_launched(struct tfc_kernel_ctx *ctx, const char *what)
 {
 	cudaError_t e = cudaGetLastError();

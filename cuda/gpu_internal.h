@@ -91,6 +91,11 @@ void *tfc__gpu_scratch(struct tfc_kernel_ctx *ctx, size_t bytes);
 /* Copies dev (t's size) back into host tensor t once the compute stream has got
  * there, and waits for it. */
 bool tfc__gpu_download(struct tfc_kernel_ctx *ctx, const void *dev, tfc_tensor *t);
+/* A launcher's result: true for cudaSuccess, else false with ctx->st set (Internal,
+ * naming the op). */
+bool tfc__gpu_launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e);
+/* The launchers' element type of t: 0 float, 1 double, -1 for the rest. */
+static inline int tfc__gpu_ftype(tfc_dtype t) { return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1; }
 /* Checks the last launch on the compute stream. */
 bool tfc__gpu_launched(struct tfc_kernel_ctx *ctx, const char *what);
 

@@ -10,29 +10,15 @@
  */
 #include "gpu_internal.h"
 
-static int gpu_dtype(tfc_dtype t)
-{
-	return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1;
-}
-
 static bool supports_float_t(const tfc_operation *op)
 {
-	return gpu_dtype(tfc_kernel_attr_type(op, "T")) >= 0;
+	return tfc__gpu_ftype(tfc_kernel_attr_type(op, "T")) >= 0;
 }
 
 static bool supports_bias_grad(const tfc_operation *op)
 {
 	return supports_float_t(op) && (tfc__kernel_attr_str_is(op, "data_format", "NHWC", true) ||
 					tfc__kernel_attr_str_is(op, "data_format", "NCHW", false));
-}
-
-static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
-{
-	if (e == cudaSuccess)
-		return true;
-	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type,
-			 cudaGetErrorString(e));
-	return false;
 }
 
 /* ---- BiasAddGrad */
@@ -70,7 +56,7 @@ static void bias_add_grad_compute(struct tfc_kernel_ctx *ctx)
 	static const bool reduced[3] = {true, false, true};
 	void *dg = tfc__gpu_upload(ctx, g);
 	if (dg)
-		launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, TFC_GR_SUM, gpu_dtype(t), dg,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_reduce(tfc__gpu_current()->compute, TFC_GR_SUM, tfc__gpu_ftype(t), dg,
 						      tfc_tensor_data(o), 3, dims, reduced));
 }
 
@@ -94,7 +80,7 @@ static void xent_run(struct tfc_kernel_ctx *ctx, const tfc_tensor *f, const tfc_
 	void *df = tfc__gpu_upload(ctx, f);
 	void *dl = df ? tfc__gpu_upload(ctx, l) : NULL;
 	if (dl)
-		launch_ok(ctx, tfc__gpu_launch_xent(tfc__gpu_current()->compute, gpu_dtype(t), df, dl, label_bytes,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_xent(tfc__gpu_current()->compute, tfc__gpu_ftype(t), df, dl, label_bytes,
 						    tfc_tensor_data(loss), tfc_tensor_data(back), rows, cols));
 }
 
@@ -126,14 +112,14 @@ static void l2loss_compute(struct tfc_kernel_ctx *ctx)
 	if (!o || x->n_elems == 0)
 		return;
 	cudaStream_t s = tfc__gpu_current()->compute;
-	int dt = gpu_dtype(t);
+	int dt = tfc__gpu_ftype(t);
 	int64_t n = x->n_elems;
 	static const bool all[1] = {true};
 	void *dx = tfc__gpu_upload(ctx, x);
 	void *sq = dx ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(x)) : NULL;
 	void *sum = sq ? tfc__gpu_scratch(ctx, tfc_tensor_byte_size(o)) : NULL;
-	if (!sum || !launch_ok(ctx, tfc__gpu_launch_unary(s, TFC_GU_SQUARE, dt, dx, sq, n, 0)) ||
-	    !launch_ok(ctx, tfc__gpu_launch_reduce(s, TFC_GR_SUM, dt, sq, sum, 1, &n, all)) ||
+	if (!sum || !tfc__gpu_launch_ok(ctx, tfc__gpu_launch_unary(s, TFC_GU_SQUARE, dt, dx, sq, n, 0)) ||
+	    !tfc__gpu_launch_ok(ctx, tfc__gpu_launch_reduce(s, TFC_GR_SUM, dt, sq, sum, 1, &n, all)) ||
 	    !tfc__gpu_download(ctx, sum, o))
 		return;
 	if (t == TFC_FLOAT)

@@ -11,31 +11,17 @@
  */
 #include "gpu_internal.h"
 
-static int gpu_dtype(tfc_dtype t)
-{
-	return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1;
-}
-
 /* Float and double nodes whose window attrs parse (others stay on the CPU, whose
  * kernel reports them). */
 static bool supports(const tfc_operation *op)
 {
-	if (gpu_dtype(tfc_kernel_attr_type(op, "T")) < 0)
+	if (tfc__gpu_ftype(tfc_kernel_attr_type(op, "T")) < 0)
 		return false;
 	struct tfc__window w;
 	tfc_status st = {0};
 	bool ok = tfc__window_parse(op, true, &w, &st);
 	free(st.msg);
 	return ok;
-}
-
-static bool launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e)
-{
-	if (e == cudaSuccess)
-		return true;
-	tfc_kernel_error(ctx, TFC_INTERNAL, "launching %s on the GPU failed: %s", ctx->op->type,
-			 cudaGetErrorString(e));
-	return false;
 }
 
 /* The launchers' geometry from the checked one. */
@@ -70,7 +56,7 @@ static void pool_forward(struct tfc_kernel_ctx *ctx, bool max)
 	struct tfc__gpu_pool_geom gg = gpu_geom(s, &g);
 	void *x = tfc__gpu_upload(ctx, ctx->inputs[0]);
 	if (x)
-		launch_ok(ctx, tfc__gpu_launch_pool(tfc__gpu_current()->compute, gpu_dtype(s->dtype), max, &gg, x,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_pool(tfc__gpu_current()->compute, tfc__gpu_ftype(s->dtype), max, &gg, x,
 						    tfc_tensor_data(o)));
 }
 
@@ -96,7 +82,7 @@ static void max_pool_grad_compute(struct tfc_kernel_ctx *ctx)
 	void *dyp = xp ? tfc__gpu_upload(ctx, dy) : NULL;
 	int64_t *argmax = dyp ? tfc__gpu_scratch(ctx, (size_t)dy->n_elems * sizeof(int64_t)) : NULL;
 	if (argmax)
-		launch_ok(ctx, tfc__gpu_launch_max_pool_grad(tfc__gpu_current()->compute, gpu_dtype(s->dtype), &gg, xp,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_max_pool_grad(tfc__gpu_current()->compute, tfc__gpu_ftype(s->dtype), &gg, xp,
 							     dyp, argmax, tfc_tensor_data(dx)));
 }
 
@@ -119,7 +105,7 @@ static void avg_pool_grad_compute(struct tfc_kernel_ctx *ctx)
 	struct tfc__gpu_pool_geom gg = gpu_geom(s, &g);
 	void *dyp = tfc__gpu_upload(ctx, dy);
 	if (dyp)
-		launch_ok(ctx, tfc__gpu_launch_avg_pool_grad(tfc__gpu_current()->compute, gpu_dtype(s->dtype), &gg, dyp,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_avg_pool_grad(tfc__gpu_current()->compute, tfc__gpu_ftype(s->dtype), &gg, dyp,
 							     tfc_tensor_data(dx)));
 }
 
