@@ -24,21 +24,6 @@
 #include "device_iface.h"
 #include "gpu_internal.h"
 
-/* The launchers' element type of t, or -1. */
-static int gpu_elem(tfc_dtype t)
-{
-	switch (tfc_dtype_base(t)) {
-	case TFC_FLOAT: return TFC_GE_FLOAT;
-	case TFC_DOUBLE: return TFC_GE_DOUBLE;
-	case TFC_INT32: return TFC_GE_INT32;
-	case TFC_INT64: return TFC_GE_INT64;
-	case TFC_BOOL: return TFC_GE_BOOL;
-	default: return -1;
-	}
-}
-
-static cudaStream_t stream(void) { return tfc__gpu_current()->compute; }
-
 /* ---- dimension merging */
 
 /* Drops size-1 dimensions and merges each dimension into its outer neighbour when
@@ -105,7 +90,7 @@ static bool gpu_copy(struct tfc_kernel_ctx *ctx, tfc_tensor *dst, int64_t dst_of
 		return false;
 	size_t esz = tfc_dtype_size(dst->dtype);
 	char *dp = tfc_tensor_data(dst);
-	return tfc__gpu_launch_ok(ctx, tfc__gpu_launch_copy_strided(stream(), (int)esz, dp + (size_t)dst_off * esz,
+	return tfc__gpu_launch_ok(ctx, tfc__gpu_launch_copy_strided(tfc__gpu_stream(), (int)esz, dp + (size_t)dst_off * esz,
 							   sp + (size_t)src_off * esz, &g, n));
 }
 
@@ -155,7 +140,7 @@ static void fill_with(struct tfc_kernel_ctx *ctx, tfc_tensor *t, const void *val
 	size_t esz = tfc_dtype_size(t->dtype);
 	uint64_t bits = 0;
 	memcpy(&bits, value, esz);
-	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_fill(stream(), (int)esz, tfc_tensor_data(t), t->n_elems, bits));
+	tfc__gpu_launch_ok(ctx, tfc__gpu_launch_fill(tfc__gpu_stream(), (int)esz, tfc_tensor_data(t), t->n_elems, bits));
 }
 
 static void fill_compute(struct tfc_kernel_ctx *ctx)
@@ -165,7 +150,7 @@ static void fill_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__fill_args_ok(ctx, dims, &rank))
 		return;
 	const tfc_tensor *value = ctx->inputs[1]; /* on the host (host_inputs) */
-	if (gpu_elem(value->dtype) < 0) {
+	if (tfc__gpu_elem(value->dtype) < 0) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "No GPU kernel for Fill of %s", tfc_dtype_name(value->dtype));
 		return;
 	}
@@ -230,8 +215,8 @@ static void add_n_compute(struct tfc_kernel_ctx *ctx)
 	void *acc = tfc__gpu_upload(ctx, x0);
 	for (int k = 1; acc && k < ctx->n_inputs; k++) {
 		void *xk = tfc__gpu_upload(ctx, ctx->inputs[k]);
-		if (!xk || !tfc__gpu_launch_ok(ctx, tfc__gpu_launch_binary(stream(), TFC_GB_ADD, dt, acc, xk, tfc_tensor_data(y),
-								  1, &n, &one, &one, n)))
+		if (!xk || !tfc__gpu_launch_ok(ctx, tfc__gpu_launch_binary(tfc__gpu_stream(), TFC_GB_ADD, dt, acc, xk,
+									   tfc_tensor_data(y), 1, &n, &one, &one, n)))
 			return;
 		acc = tfc_tensor_data(y);
 	}
@@ -254,8 +239,8 @@ static void cast_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	void *xp = tfc__gpu_upload(ctx, x);
 	if (xp)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_cast(stream(), gpu_elem(s->src), gpu_elem(s->dst), xp, tfc_tensor_data(y),
-						    x->n_elems));
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_cast(tfc__gpu_stream(), tfc__gpu_elem(s->src), tfc__gpu_elem(s->dst),
+							     xp, tfc_tensor_data(y), x->n_elems));
 }
 
 /* ---- comparisons */
@@ -296,8 +281,9 @@ static void compare_compute(struct tfc_kernel_ctx *ctx)
 	void *ap = tfc__gpu_upload(ctx, a);
 	void *bp = ap ? tfc__gpu_upload(ctx, b) : NULL;
 	if (bp)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_compare(stream(), compare_of(ctx->op->type), gpu_elem(t), ap, bp,
-						       tfc_tensor_data(y), bc.rank, bc.dims, bc.sa, bc.sb, bc.n));
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_compare(tfc__gpu_stream(), compare_of(ctx->op->type),
+								tfc__gpu_elem(t), ap, bp, tfc_tensor_data(y), bc.rank,
+								bc.dims, bc.sa, bc.sb, bc.n));
 }
 
 /* ---- Select, SelectV2 */
@@ -316,7 +302,7 @@ static void select_launch(struct tfc_kernel_ctx *ctx, tfc_tensor *out, int rank,
 	void *tp = cp ? tfc__gpu_upload(ctx, ctx->inputs[1]) : NULL;
 	void *ep = tp ? tfc__gpu_upload(ctx, ctx->inputs[2]) : NULL;
 	if (ep)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_select(stream(), (int)tfc_dtype_size(out->dtype), cp, tp, ep,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_select(tfc__gpu_stream(), (int)tfc_dtype_size(out->dtype), cp, tp, ep,
 						      tfc_tensor_data(out), m, dims, str[0], str[1], str[2],
 						      out->n_elems));
 }
@@ -379,15 +365,16 @@ static void arg_compute(struct tfc_kernel_ctx *ctx)
 		return;
 	void *xp = tfc__gpu_upload(ctx, ctx->inputs[0]);
 	if (xp)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_argminmax(stream(), s->max, gpu_elem(s->dtype), s->out == TFC_INT64, xp,
-							 tfc_tensor_data(y), outer, n, inner));
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_argminmax(tfc__gpu_stream(), s->max, tfc__gpu_elem(s->dtype),
+								  s->out == TFC_INT64, xp, tfc_tensor_data(y), outer, n,
+								  inner));
 }
 
 /* ---- which nodes the GPU takes */
 
 static bool elem_attr(const tfc_operation *op, const char *attr)
 {
-	return gpu_elem(tfc_kernel_attr_type(op, attr)) >= 0;
+	return tfc__gpu_elem(tfc_kernel_attr_type(op, attr)) >= 0;
 }
 
 /* T among float, double, int32, int64, bool. */
@@ -407,14 +394,14 @@ static bool supports_compare(const tfc_operation *op)
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	if (t == TFC_BOOL)
 		return !strcmp(op->type, "Equal") || !strcmp(op->type, "NotEqual");
-	return gpu_elem(t) >= 0;
+	return tfc__gpu_elem(t) >= 0;
 }
 
 static bool supports_arg(const tfc_operation *op)
 {
 	tfc_dtype t = tfc_dtype_base(tfc_kernel_attr_type(op, "T"));
 	tfc_dtype o = tfc_kernel_attr_type(op, "output_type");
-	return t != TFC_BOOL && gpu_elem(t) >= 0 && (o == TFC_DTYPE_INVALID || o == TFC_INT32 || o == TFC_INT64);
+	return t != TFC_BOOL && tfc__gpu_elem(t) >= 0 && (o == TFC_DTYPE_INVALID || o == TFC_INT32 || o == TFC_INT64);
 }
 
 #define K(NAME, FN, SUP, HOST, ...)                                                              \

@@ -19,21 +19,8 @@
  */
 #include "device_iface.h"
 #include "gather_launch.h"
+#include "array_launch.h"
 #include "gpu_internal.h"
-
-static int gpu_elem(tfc_dtype t)
-{
-	switch (tfc_dtype_base(t)) {
-	case TFC_FLOAT: return TFC_GE_FLOAT;
-	case TFC_DOUBLE: return TFC_GE_DOUBLE;
-	case TFC_INT32: return TFC_GE_INT32;
-	case TFC_INT64: return TFC_GE_INT64;
-	case TFC_BOOL: return TFC_GE_BOOL;
-	default: return -1;
-	}
-}
-
-static cudaStream_t stream(void) { return tfc__gpu_current()->compute; }
 
 /* Input k, when present and in host memory: its indices can be checked there. */
 static bool host_input(const struct tfc_kernel_ctx *ctx, int k)
@@ -54,8 +41,9 @@ static void gather_launch(struct tfc_kernel_ctx *ctx, const tfc_tensor *params, 
 	const void *pp = tfc__gpu_upload(ctx, params);
 	const void *ip = pp ? tfc__gpu_upload(ctx, idx) : NULL;
 	if (ip)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_gather(stream(), (int)tfc_dtype_size(params->dtype), idx->dtype == TFC_INT64,
-						      pp, ip, tfc_tensor_data(o), outer, n, idx->n_elems, inner));
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_gather(tfc__gpu_stream(), (int)tfc_dtype_size(params->dtype),
+							       idx->dtype == TFC_INT64, pp, ip, tfc_tensor_data(o), outer, n,
+							       idx->n_elems, inner));
 }
 
 static void gather_run(struct tfc_kernel_ctx *ctx, bool v2)
@@ -79,7 +67,7 @@ static void resource_gather_compute(struct tfc_kernel_ctx *ctx)
 	tfc_tensor *v = tfc__resource_gather_args(ctx, host_input(ctx, 1), odims, &orank, &inner);
 	if (!v)
 		return;
-	if (gpu_elem(v->dtype) < 0)
+	if (tfc__gpu_elem(v->dtype) < 0)
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "No GPU kernel for ResourceGather of %s",
 				 tfc_dtype_name(v->dtype));
 	else
@@ -96,7 +84,7 @@ static void segment_sum_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__segment_sum_args(ctx, host_input(ctx, 1), odims, &orank, &inner))
 		return;
 	const tfc_tensor *data = ctx->inputs[0], *ids = ctx->inputs[1];
-	int elem = gpu_elem(data->dtype);
+	int elem = tfc__gpu_elem(data->dtype);
 	if (elem < 0 || elem == TFC_GE_BOOL) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "No GPU kernel for UnsortedSegmentSum of %s",
 				 tfc_dtype_name(data->dtype));
@@ -108,7 +96,7 @@ static void segment_sum_compute(struct tfc_kernel_ctx *ctx)
 	const void *dp = tfc__gpu_upload(ctx, data);
 	const void *ip = dp ? tfc__gpu_upload(ctx, ids) : NULL;
 	if (ip)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_segment_sum(stream(), elem, ids->dtype == TFC_INT64, dp, ip,
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_segment_sum(tfc__gpu_stream(), elem, ids->dtype == TFC_INT64, dp, ip,
 							   tfc_tensor_data(o), ids->n_elems, inner, odims[0]));
 }
 
@@ -120,7 +108,7 @@ static void one_hot_compute(struct tfc_kernel_ctx *ctx)
 	if (!tfc__one_hot_args(ctx, odims, &outer, &depth, &inner))
 		return;
 	const tfc_tensor *idx = ctx->inputs[0], *on = ctx->inputs[2], *off = ctx->inputs[3];
-	if (gpu_elem(on->dtype) < 0 || off->dtype != on->dtype ||
+	if (tfc__gpu_elem(on->dtype) < 0 || off->dtype != on->dtype ||
 	    (idx->dtype != TFC_INT32 && idx->dtype != TFC_INT64)) {
 		tfc_kernel_error(ctx, TFC_UNIMPLEMENTED, "No GPU kernel for OneHot of %s indices and %s values",
 				 tfc_dtype_name(idx->dtype), tfc_dtype_name(on->dtype));
@@ -135,8 +123,8 @@ static void one_hot_compute(struct tfc_kernel_ctx *ctx)
 	memcpy(&offb, tfc_tensor_data((tfc_tensor *)off), esz);
 	const void *ip = tfc__gpu_upload(ctx, idx);
 	if (ip)
-		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_one_hot(stream(), (int)esz, idx->dtype == TFC_INT64, ip, tfc_tensor_data(o),
-						       outer, depth, inner, onb, offb));
+		tfc__gpu_launch_ok(ctx, tfc__gpu_launch_one_hot(tfc__gpu_stream(), (int)esz, idx->dtype == TFC_INT64, ip,
+								tfc_tensor_data(o), outer, depth, inner, onb, offb));
 }
 
 /* ---- which nodes the GPU takes */
@@ -149,23 +137,23 @@ static bool index_attr(const tfc_operation *op, const char *attr)
 
 static bool supports_gather(const tfc_operation *op)
 {
-	return gpu_elem(tfc_kernel_attr_type(op, "Tparams")) >= 0 && index_attr(op, "Tindices");
+	return tfc__gpu_elem(tfc_kernel_attr_type(op, "Tparams")) >= 0 && index_attr(op, "Tindices");
 }
 
 static bool supports_resource_gather(const tfc_operation *op)
 {
-	return gpu_elem(tfc_kernel_attr_type(op, "dtype")) >= 0 && index_attr(op, "Tindices");
+	return tfc__gpu_elem(tfc_kernel_attr_type(op, "dtype")) >= 0 && index_attr(op, "Tindices");
 }
 
 static bool supports_segment_sum(const tfc_operation *op)
 {
-	int e = gpu_elem(tfc_kernel_attr_type(op, "T"));
+	int e = tfc__gpu_elem(tfc_kernel_attr_type(op, "T"));
 	return e >= 0 && e != TFC_GE_BOOL && index_attr(op, "Tindices") && index_attr(op, "Tnumsegments");
 }
 
 static bool supports_one_hot(const tfc_operation *op)
 {
-	return gpu_elem(tfc_kernel_attr_type(op, "T")) >= 0 && index_attr(op, "TI");
+	return tfc__gpu_elem(tfc_kernel_attr_type(op, "T")) >= 0 && index_attr(op, "TI");
 }
 
 #define K(NAME, FN, SUP, HOST, ...)                                                              \

@@ -11,6 +11,7 @@
 #include <cuda_runtime.h>
 #include <pthread.h>
 
+#include "array_launch.h"
 #include "gpu.h"
 #include "kernels.h"
 
@@ -96,6 +97,21 @@ bool tfc__gpu_download(struct tfc_kernel_ctx *ctx, const void *dev, tfc_tensor *
 bool tfc__gpu_launch_ok(struct tfc_kernel_ctx *ctx, cudaError_t e);
 /* The launchers' element type of t: 0 float, 1 double, -1 for the rest. */
 static inline int tfc__gpu_ftype(tfc_dtype t) { return t == TFC_FLOAT ? 0 : t == TFC_DOUBLE ? 1 : -1; }
+/* The compute stream of the GPU whose kernel is running. */
+static inline cudaStream_t tfc__gpu_stream(void) { return tfc__gpu_current()->compute; }
+/* The array launchers' element type of t (enum tfc__gpu_elem, cuda/array_launch.h),
+ * or -1. */
+static inline int tfc__gpu_elem(tfc_dtype t)
+{
+	switch (tfc_dtype_base(t)) {
+	case TFC_FLOAT: return TFC_GE_FLOAT;
+	case TFC_DOUBLE: return TFC_GE_DOUBLE;
+	case TFC_INT32: return TFC_GE_INT32;
+	case TFC_INT64: return TFC_GE_INT64;
+	case TFC_BOOL: return TFC_GE_BOOL;
+	default: return -1;
+	}
+}
 /* Checks the last launch on the compute stream. */
 bool tfc__gpu_launched(struct tfc_kernel_ctx *ctx, const char *what);
 
