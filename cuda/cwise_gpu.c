@@ -200,11 +200,8 @@ static void reduce_compute(struct tfc_kernel_ctx *ctx)
 	tfc_tensor *y = tfc__gpu_alloc_output(ctx, 0, x->dtype, odims, orank);
 	if (!y)
 		return;
-	if (x->n_elems == 0) { /* an empty input: zeros (TensorFlow gives the identity; rare enough) */
-		TFC_CUDA_CHECK(cudaMemsetAsync(tfc_tensor_data(y), 0, tfc_tensor_byte_size(y),
-					       tfc__gpu_current()->compute), ctx->st);
-		return;
-	}
+	/* An empty input reaches the launcher too: each output is then the reduction's
+	 * identity (0, 1, -inf, +inf; NaN for Mean), as on the CPU. */
 	static const struct {
 		const char *op;
 		enum tfc__gpu_reduce r;

@@ -26,7 +26,7 @@ template <typename T> __device__ T unary(int op, T x, T alpha)
 {
 	switch (op) {
 	case U_NEG: return -x;
-	case U_ABS: return x < T(0) ? -x : x;
+	case U_ABS: return fabs(x); /* +0 for -0, as the CPU's fabs */
 	case U_SQUARE: return x * x;
 	case U_SQRT: return sqrt(x);
 	case U_RSQRT: return T(1) / sqrt(x);
@@ -171,6 +171,8 @@ extern "C" cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype,
 {
 	if (n == 0)
 		return cudaSuccess;
+	if (rank < 0 || rank > TFC_GPU_MAX_RANK)
+		return cudaErrorInvalidValue;
 	struct strides st;
 	st.rank = rank;
 	for (int d = 0; d < rank; d++) {
@@ -202,21 +204,24 @@ struct rshape {
 	int64_t n_reduced;
 };
 
-template <typename T> __device__ T rinit(int op)
+/* Accumulated in double for float too, as the CPU kernel and the host twin do. Max
+ * and Min let NaN win whatever its position (a or b), so the tree's order cannot
+ * change the result. */
+__device__ double rinit(int op)
 {
 	switch (op) {
 	case R_MAX: return -INFINITY;
 	case R_MIN: return INFINITY;
-	case R_PROD: return T(1);
+	case R_PROD: return 1;
 	}
-	return T(0);
+	return 0;
 }
 
-template <typename T> __device__ T rcombine(int op, T a, T b)
+__device__ double rcombine(int op, double a, double b)
 {
 	switch (op) {
-	case R_MAX: return a > b ? a : b;
-	case R_MIN: return a < b ? a : b;
+	case R_MAX: return a > b || isnan(a) ? a : b;
+	case R_MIN: return a < b || isnan(a) ? a : b;
 	case R_PROD: return a * b;
 	}
 	return a + b;
@@ -224,35 +229,37 @@ template <typename T> __device__ T rcombine(int op, T a, T b)
 
 template <typename T> __global__ void reduce_kernel(int op, const T *in, T *out, struct rshape r)
 {
-	__shared__ T part[THREADS];
+	__shared__ double part[THREADS];
 	int64_t o = blockIdx.x, base = 0;
 	for (int d = r.n_kept - 1; d >= 0; d--) {
 		base += (o % r.kept_dims[d]) * r.kept_str[d];
 		o /= r.kept_dims[d];
 	}
-	T acc = rinit<T>(op);
+	double acc = rinit(op);
 	for (int64_t j = threadIdx.x; j < r.n_reduced; j += blockDim.x) {
 		int64_t rest = j, off = base;
 		for (int d = r.n_red - 1; d >= 0; d--) {
 			off += (rest % r.red_dims[d]) * r.red_str[d];
 			rest /= r.red_dims[d];
 		}
-		acc = rcombine<T>(op, acc, in[off]);
+		acc = rcombine(op, acc, (double)in[off]);
 	}
 	part[threadIdx.x] = acc;
 	__syncthreads();
 	for (int w = blockDim.x / 2; w > 0; w /= 2) {
 		if (threadIdx.x < w)
-			part[threadIdx.x] = rcombine<T>(op, part[threadIdx.x], part[threadIdx.x + w]);
+			part[threadIdx.x] = rcombine(op, part[threadIdx.x], part[threadIdx.x + w]);
 		__syncthreads();
 	}
 	if (threadIdx.x == 0)
-		out[blockIdx.x] = op == R_MEAN ? part[0] / T(r.n_reduced) : part[0];
+		out[blockIdx.x] = (T)(op == R_MEAN ? part[0] / (double)r.n_reduced : part[0]);
 }
 
 extern "C" cudaError_t tfc__gpu_launch_reduce(cudaStream_t s, int op, int dtype, const void *in, void *out,
 					      int rank, const int64_t *dims, const bool *reduced)
 {
+	if (rank < 0 || rank > TFC_GPU_MAX_RANK)
+		return cudaErrorInvalidValue;
 	struct rshape r = {0, 0, {0}, {0}, {0}, {0}, 1};
 	int64_t stride = 1, str[TFC_GPU_MAX_RANK], n_out = 1;
 	for (int d = rank - 1; d >= 0; d--) {

@@ -5,9 +5,9 @@
  * UnsortedSegmentSum and OneHot (cuda/gather_gpu.c) with host indices and with
  * indices a GPU kernel made (out of range: the CPU's error, or TensorFlow's GPU
  * behaviour); the element-wise Log1p, Expm1, Floor, Ceil, Round, Sign, Sin, Cos,
- * Pow, FloorDiv, FloorMod and the logical ops (cuda/cwise_gpu.c); ApplyAdagrad,
- * ApplyRMSProp, ApplyAdadelta and their resource forms in 20-step training loops
- * (cuda/training_gpu.c). Each case runs the node pinned to /device:GPU:0 and in a
+ * Pow, FloorDiv, FloorMod, the logical ops and the reductions over an empty dim
+ * (cuda/cwise_gpu.c); ApplyAdagrad, ApplyRMSProp, ApplyAdadelta and their resource
+ * forms in 20-step training loops (cuda/training_gpu.c). Each case runs the node pinned to /device:GPU:0 and in a
  * CPU-only session, checks the step stats put it on GPU:0 and compares the outputs:
  * exactly for the moving and index ops, within a relative 1e-5 for the float
  * functions and sums. Without a GPU every case is a TAP skip; which nodes the GPU
@@ -522,6 +522,19 @@ static int test_cwise(bool run)
 		CASE("scalar and empty", binary[b], .n_in = 2,
 		     .in = {run ? vals(TFC_DOUBLE, 0, NULL) : NULL, run ? vals(TFC_DOUBLE, 2, D(0, 3)) : NULL});
 	}
+	{ /* 1 / 0.1f is 9.99999985 exactly but 10 in float: FloorDiv of floats floors the float quotient */
+		tfc_tensor *q = run ? vals(TFC_FLOAT, 1, D(2)) : NULL, *d = run ? vals(TFC_FLOAT, 1, D(2)) : NULL;
+		if (run) {
+			float *pq = tfc_tensor_data(q), *pd = tfc_tensor_data(d);
+			pq[0] = 1, pd[0] = 0.1f, pq[1] = 3, pd[1] = 0.3f;
+		}
+		CASE("float quotients that round to integers", "FloorDiv", .n_in = 2, .in = {q, d}, .tol = 1e-6);
+	}
+	/* reductions over an empty dim: the identity (NaN for Mean), not zeros */
+	static const char *const reduce[] = {"Sum", "Mean", "Max", "Min", "Prod"};
+	for (size_t r = 0; r < TFC_ARRAY_LEN(reduce); r++)
+		CASE("[3,0] over axis 1", reduce[r], .n_in = 2, .in = {run ? vals(TFC_FLOAT, 2, D(3, 0)) : NULL, I32(1)},
+		     .konst = 1u << 1, .tol = r == 1 ? 1e-6 : 0 /* bytes: same() cannot take inf - inf */);
 	CASE("bool [3,4]", "LogicalNot", .n_in = 1, .in = {run ? vals(TFC_BOOL, 2, D(3, 4)) : NULL});
 	CASE("empty", "LogicalNot", .n_in = 1, .in = {run ? vals(TFC_BOOL, 1, D(0)) : NULL});
 	static const char *const logic[] = {"LogicalAnd", "LogicalOr"};

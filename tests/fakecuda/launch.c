@@ -193,7 +193,13 @@ cudaError_t tfc__gpu_launch_binary(cudaStream_t s, int op, int dtype, const void
 			oa += k * sa[d];
 			ob += k * sb[d];
 		}
-		st(hy, dtype, i, binary(op, ld(ha, dtype, oa), ld(hb, dtype, ob)));
+		double x = ld(ha, dtype, oa), y = ld(hb, dtype, ob);
+		/* FloorDiv of floats divides in float before the floor, as the device and the
+		 * CPU do (a quotient rounded up to an integer floors to it) */
+		if (op == TFC_GB_FLOOR_DIV && dtype == 0)
+			st(hy, dtype, i, floorf((float)x / (float)y));
+		else
+			st(hy, dtype, i, binary(op, x, y));
 	}
 	return cudaSuccess;
 }
@@ -239,8 +245,9 @@ cudaError_t tfc__gpu_launch_reduce(cudaStream_t s, int op, int dtype, const void
 			}
 			double v = ld(x, dtype, off);
 			switch (op) {
-			case TFC_GR_MAX: acc = v > acc ? v : acc; break;
-			case TFC_GR_MIN: acc = v < acc ? v : acc; break;
+			/* NaN wins, wherever it lies (the device's tree combines in any order) */
+			case TFC_GR_MAX: acc = acc > v || isnan(acc) ? acc : v; break;
+			case TFC_GR_MIN: acc = acc < v || isnan(acc) ? acc : v; break;
 			case TFC_GR_PROD: acc *= v; break;
 			default: acc += v; break;
 			}
