@@ -150,7 +150,8 @@ static uint64_t external_of(const struct tfc__gpu_activity *a, uint32_t correlat
 uint64_t tfc__gpu_activity_external(struct tfc__gpu_activity *a, uint32_t correlation)
 {
 	pthread_mutex_lock(&a->mu);
-	qsort(a->corr, a->n_corr, sizeof(*a->corr), by_correlation);
+	if (a->n_corr)
+		qsort(a->corr, a->n_corr, sizeof(*a->corr), by_correlation);
 	uint64_t e = external_of(a, correlation);
 	pthread_mutex_unlock(&a->mu);
 	return e;
@@ -296,10 +297,15 @@ void tfc__gpu_activity_step_stats(struct tfc__gpu_activity *a, struct tfc__arena
 				  Tensorflow__StepStats *ss)
 {
 	pthread_mutex_lock(&a->mu);
-	qsort(a->corr, a->n_corr, sizeof(*a->corr), by_correlation);
-	qsort(a->kernels, a->n_kernels, sizeof(*a->kernels), kernel_by_start);
-	qsort(a->copies, a->n_copies, sizeof(*a->copies), copy_by_start);
-	qsort(a->api, a->n_api, sizeof(*a->api), api_by_start);
+	/* (qsort must not be handed the NULL array of an empty list) */
+	if (a->n_corr)
+		qsort(a->corr, a->n_corr, sizeof(*a->corr), by_correlation);
+	if (a->n_kernels)
+		qsort(a->kernels, a->n_kernels, sizeof(*a->kernels), kernel_by_start);
+	if (a->n_copies)
+		qsort(a->copies, a->n_copies, sizeof(*a->copies), copy_by_start);
+	if (a->n_api)
+		qsort(a->api, a->n_api, sizeof(*a->api), api_by_start);
 	struct devs d = {.ar = ar};
 	char dev[96];
 	/* API call -> its thread; kernel or copy -> its device (the API rows' device) */

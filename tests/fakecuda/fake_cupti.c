@@ -64,9 +64,12 @@ static atomic_uint next_correlation = 1;
 
 /* Per thread: the external correlation stacks, and the kernel launched last and not
  * yet ended (written out by settle at the thread's next call into the fake). */
+/* A thread's pushed external ids of one kind. Fixed size, so a thread that ends
+ * leaves nothing to free (tfc pushes one id per running op: depth 1). */
+#define EXT_DEPTH 64
 struct ext_stack {
-	uint64_t *v;
-	size_t n, cap;
+	uint64_t v[EXT_DEPTH];
+	size_t n;
 };
 static _Thread_local struct ext_stack ext[CUPTI_EXTERNAL_CORRELATION_KIND_SIZE];
 static _Thread_local bool pending_open;
@@ -419,12 +422,9 @@ CUptiResult CUPTIAPI cuptiActivityPushExternalCorrelationId(CUpti_ExternalCorrel
 	if (kind <= CUPTI_EXTERNAL_CORRELATION_KIND_INVALID || kind >= CUPTI_EXTERNAL_CORRELATION_KIND_SIZE)
 		return CUPTI_ERROR_INVALID_PARAMETER;
 	struct ext_stack *s = &ext[kind];
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 8;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			tfc_fake_die("out of memory");
-	}
+	if (s->n == EXT_DEPTH)
+		tfc_fake_die("cuptiActivityPushExternalCorrelationId: more than %d ids pushed on one thread",
+			     EXT_DEPTH);
 	s->v[s->n++] = id;
 	return CUPTI_SUCCESS;
 }
