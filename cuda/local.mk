@@ -130,10 +130,8 @@ check_PROGRAMS += tests/test_gpu_more
 TESTS += tests/test_gpu_more
 tests_test_gpu_more_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core
 tests_test_gpu_more_LDADD = libtfccore.la
-check-gpu: tests/test_gpu_more
-check-gpu: tests/test_gpu_array
-check-gpu: tests/test_gpu_pool tests/test_gpu_state
-check-gpu: tests/test_gpu_kernels tests/test_gpu_session
+check-gpu: tests/test_gpu_session tests/test_gpu_kernels tests/test_gpu_pool tests/test_gpu_state \
+	tests/test_gpu_array tests/test_gpu_more
 	tests/test_gpu_session
 	tests/test_gpu_kernels
 	tests/test_gpu_pool
