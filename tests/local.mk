@@ -6,7 +6,7 @@ TEST_EXTENSIONS = .sh
 AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	TFC_FIXTURES=$${TFC_FIXTURES:-$(abs_top_srcdir)/../shared/fixtures}; \
 	export top_srcdir top_builddir TFC_FIXTURES; MALLOC_PERTURB_=165; export MALLOC_PERTURB_;
-noinst_HEADERS += tests/tap.h tests/test_util.h tests/cf_graphs.h tests/bench/bench_util.h
+noinst_HEADERS += tests/tap.h tests/test_util.h tests/cf_graphs.h tests/bench/bench_util.h tests/gpu_test_util.h
 EXTRA_DIST += tests/valgrind.supp
 
 TAP_TESTS = \

@@ -18,6 +18,7 @@
 
 #include "config.pb-c.h"
 #include "gpu.h"
+#include "gpu_test_util.h"
 #include "kernel.h"
 #include "test_util.h"
 #include "tfc_ops.h"
@@ -94,7 +95,7 @@ struct mcase {
 static void run_case(const struct mcase *c, bool gpu, tfc_tensor **out, char *where, size_t wn, tfc_status *st)
 {
 	tfc_graph *g = tfc_graph_new();
-	tfc_output feeds[MAX_IN], srcs[MAX_IN], fetch[MAX_OUT];
+	tfc_output feeds[MAX_IN], srcs[MAX_IN];
 	tfc_tensor *fv[MAX_IN];
 	int nf = 0;
 	for (int k = 0; k < c->n_in; k++) {
@@ -126,32 +127,7 @@ static void run_case(const struct mcase *c, bool gpu, tfc_tensor **out, char *wh
 	if (gpu)
 		tfc_op_set_device(d, "/device:GPU:0");
 	tfc_operation *op = tfc_op_finish(d, st);
-	for (int k = 0; k < c->n_out; k++)
-		fetch[k] = (tfc_output){op, k};
-	tfc_session_options *o = tfc_session_options_new();
-	if (!gpu)
-		tfc_session_options_set_config_value(o, "device_count.GPU", "0", st);
-	tfc_session *s = tfc_status_code(st) == TFC_OK ? tfc_session_new(g, o, st) : NULL;
-	Tensorflow__RunOptions ro;
-	tensorflow__run_options__init(&ro);
-	ro.trace_level = TENSORFLOW__RUN_OPTIONS__TRACE_LEVEL__SOFTWARE_TRACE;
-	uint8_t rb[32];
-	size_t rl = tensorflow__run_options__pack(&ro, rb);
-	tfc_buffer_t *meta = NULL;
-	if (s)
-		tfc_session_run(s, rb, rl, feeds, fv, nf, fetch, out, c->n_out, NULL, 0, &meta, st);
-	snprintf(where, wn, "(not run)");
-	Tensorflow__RunMetadata *rm = meta ? tensorflow__run_metadata__unpack(NULL, meta->length, meta->data) : NULL;
-	for (size_t i = 0; rm && rm->step_stats && i < rm->step_stats->n_dev_stats; i++)
-		for (size_t k = 0; k < rm->step_stats->dev_stats[i]->n_node_stats; k++)
-			if (!strcmp(rm->step_stats->dev_stats[i]->node_stats[k]->node_name, "op"))
-				snprintf(where, wn, "%s", rm->step_stats->dev_stats[i]->device);
-	if (rm)
-		tensorflow__run_metadata__free_unpacked(rm, NULL);
-	tfc_buffer_free(meta);
-	tfc_session_free(s);
-	tfc_session_options_free(o);
-	tfc_graph_free(g);
+	gpu_test_run_op(g, op, c->n_out, gpu, feeds, fv, nf, out, where, wn, st);
 }
 
 static double elem(const tfc_tensor *t, int64_t i)
