@@ -34,7 +34,7 @@ template <typename T> __device__ T unary(int op, T x, T alpha)
 	case U_LOG: return log(x);
 	case U_TANH: return tanh(x);
 	case U_SIGMOID: return T(1) / (T(1) + exp(-x));
-	case U_RELU: return x > T(0) ? x : T(0);
+	case U_RELU: return x < T(0) ? T(0) : x; /* NaN stays NaN, as in TensorFlow */
 	case U_RELU6: return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
 	case U_ELU: return x < T(0) ? expm1(x) : x;
 	case U_SELU: {

@@ -84,8 +84,8 @@ static inline double splus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log
 	UN(isfinite_##S, T, uint8_t, isfinite(x) ? 1 : 0)                                           \
 	UN(isnan_##S, T, uint8_t, isnan(x) ? 1 : 0)                                                 \
 	UN(isinf_##S, T, uint8_t, isinf(x) ? 1 : 0)                                                 \
-	UN(relu_##S, T, T, x > 0 ? x : (T)0)                                                \
-	UN(relu6_##S, T, T, x > 0 ? (x < 6 ? x : (T)6) : (T)0)                              \
+	UN(relu_##S, T, T, x < 0 ? (T)0 : x) /* NaN stays NaN, as in TensorFlow */           \
+	UN(relu6_##S, T, T, x < 0 ? (T)0 : (x > 6 ? (T)6 : x))                              \
 	UN(elu_##S, T, T, x < 0 ? F(expm1)(x) : x)                                          \
 	UN(selu_##S, T, T, x < 0 ? (T)(SELU_SCALE * SELU_ALPHA) * F(expm1)(x)               \
 				  : (T)SELU_SCALE * x)                                      \

@@ -111,9 +111,10 @@ static void accumulate(enum red_kind k, tfc_dtype t, union acc *acc, bool fold, 
 		switch (k) {
 		case RED_SUM: case RED_MEAN: FLOOP(a + x); break;
 		case RED_PROD: FLOOP(a * x); break;
-		/* NaN propagates, as in TensorFlow's Max/Min. */
-		case RED_MAX: FLOOP(isnan(a) || x > a || isnan(x) ? x : a); break;
-		case RED_MIN: FLOOP(isnan(a) || x < a || isnan(x) ? x : a); break;
+		/* NaN propagates, as in TensorFlow's Max/Min, wherever it stands: once the
+		 * running value is NaN it stays. */
+		case RED_MAX: FLOOP(isnan(a) ? a : x > a || isnan(x) ? x : a); break;
+		case RED_MIN: FLOOP(isnan(a) ? a : x < a || isnan(x) ? x : a); break;
 		default: break;
 		}
 #undef FLOOP

@@ -107,6 +107,56 @@ static void string_equal(void)
 	}
 }
 
+/* NaN through the activations and reductions, as TensorFlow 2.x (compat.v1) gives
+ * them (checked with tensorflow in a virtualenv): Relu(NaN) = NaN, Relu(-0) = -0,
+ * Relu6(NaN) = NaN; reduce_max and reduce_min are NaN wherever the NaN stands. */
+static void nan_cases(void)
+{
+	const float nan = NAN;
+	static const char *const acts[] = {"Relu", "Relu6"};
+	for (int a = 0; a < 2; a++) {
+		tfc_graph *g = tfc_graph_new();
+		tfc_operation *x = ph(g, "x", TFC_FLOAT);
+		tfc_op_desc *d = tfc_op_new(g, acts[a], "act");
+		tfc_op_add_input(d, (tfc_output){x, 0});
+		tfc_operation *op = tfc_op_finish(d, st);
+		int64_t n = 5;
+		tfc_tensor *in = tfc_tensor_new(TFC_FLOAT, &n, 1, st), *out = NULL;
+		const float v[5] = {nan, -0.0f, -1, 3, 7};
+		memcpy(tfc_tensor_data(in), v, sizeof(v));
+		kr_run(g, &(tfc_output){x, 0}, &in, 1, &(tfc_output){op, 0}, &out, 1, NULL, 0, 0, st);
+		const float *o = out ? tfc_tensor_data(out) : NULL;
+		ok(o && isnan(o[0]) && o[1] == 0 && signbit(o[1]) && o[2] == 0 && o[3] == 3 && o[4] == (a ? 6 : 7),
+		   "%s of [nan, -0, -1, 3, 7] = [nan, -0, 0, 3, %d] as in TensorFlow", acts[a], a ? 6 : 7);
+		tfc_tensor_free(in);
+		tfc_tensor_free(out);
+		tfc_graph_free(g);
+	}
+	static const char *const reds[] = {"Max", "Min"};
+	for (int r = 0; r < 2; r++) {
+		int bad = 0;
+		for (int at = 0; at < 3; at++) {
+			tfc_graph *g = tfc_graph_new();
+			tfc_operation *x = ph(g, "x", TFC_FLOAT), *ax = t_const_i(g, "axis", 0, st);
+			tfc_op_desc *d = tfc_op_new(g, reds[r], "red");
+			tfc_op_add_input(d, (tfc_output){x, 0});
+			tfc_op_add_input(d, (tfc_output){ax, 0});
+			tfc_operation *op = tfc_op_finish(d, st);
+			int64_t n = 3;
+			tfc_tensor *in = tfc_tensor_new(TFC_FLOAT, &n, 1, st), *out = NULL;
+			float v[3] = {1, 2, 0.5f};
+			v[at] = nan;
+			memcpy(tfc_tensor_data(in), v, sizeof(v));
+			kr_run(g, &(tfc_output){x, 0}, &in, 1, &(tfc_output){op, 0}, &out, 1, NULL, 0, 0, st);
+			bad += !out || !isnan(*(float *)tfc_tensor_data(out));
+			tfc_tensor_free(in);
+			tfc_tensor_free(out);
+			tfc_graph_free(g);
+		}
+		is_int(bad, 0, "%s of three floats with a NaN first, second or last is NaN", reds[r]);
+	}
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -130,6 +180,7 @@ int main(void)
 		   "must have the same size and shape");
 
 	string_equal();
+	nan_cases();
 	threads_agree("Add", 2, 400000);
 	threads_agree("Tanh", 1, 400000);
 	threads_agree("Less", 2, 300000);

@@ -81,7 +81,7 @@ static double unary(int op, double x, double alpha)
 	case TFC_GU_LOG: return log(x);
 	case TFC_GU_TANH: return tanh(x);
 	case TFC_GU_SIGMOID: return 1 / (1 + exp(-x));
-	case TFC_GU_RELU: return x > 0 ? x : 0;
+	case TFC_GU_RELU: return x < 0 ? 0 : x;
 	case TFC_GU_RELU6: return x < 0 ? 0 : x > 6 ? 6 : x;
 	case TFC_GU_ELU: return x < 0 ? expm1(x) : x;
 	case TFC_GU_SELU: return x < 0 ? SELU_SCALE_ALPHA * expm1(x) : SELU_SCALE * x;
