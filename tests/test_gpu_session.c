@@ -87,25 +87,6 @@ static void check_mlp(tfc_session *s, tfc_operation *sum, tfc_status *st, const 
 	tfc_tensor_free(out);
 }
 
-/* Runs fn with stderr going to a file; returns what it wrote (static buffer). */
-static const char *capture_stderr(void (*fn)(void *), void *arg)
-{
-	static char buf[4096];
-	char path[] = "/tmp/tfc-gpu-stderr-XXXXXX";
-	int fd = mkstemp(path);
-	fflush(stderr);
-	int saved = dup(2);
-	dup2(fd, 2);
-	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-	return buf;
-}
 
 struct logged {
 	tfc_graph *g;
@@ -128,7 +109,7 @@ static void test_no_gpu(int n_gpus, const char *why)
 		skip(7, "a GPU is present (%d)", n_gpus);
 	} else {
 		struct logged l = {g, NULL, st};
-		const char *err = capture_stderr(new_logged, &l);
+		const char *err = t_capture_stderr(new_logged, &l);
 		is_int(tfc_status_code(st), TFC_OK, "no GPU: the session is made");
 		is_int(tfc_session_num_devices(l.s), 1, "no GPU: one device");
 		is_string(tfc_session_device_name(l.s, 0), CPU0, "no GPU: the CPU");

@@ -104,24 +104,10 @@ static tfc_operation *scalar_const(tfc_graph *g, const char *name, tfc_dtype dt,
 	return c;
 }
 
-/* Runs fn with stderr going to a file; returns what it wrote (static buffer). */
-static char logged[65536];
-static void capture_stderr(void (*fn)(void *), void *arg)
-{
-	char path[] = "/tmp/tfc-gpu-state-XXXXXX";
-	int fd = mkstemp(path);
-	fflush(stderr);
-	int saved = dup(2);
-	dup2(fd, 2);
-	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	ssize_t n = pread(fd, logged, sizeof(logged) - 1, 0);
-	logged[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-}
+/* What the last capture_stderr caught. */
+static const char *logged = "";
+
+static void capture_stderr(void (*fn)(void *), void *arg) { logged = t_capture_stderr(fn, arg); }
 
 /* Whether log_device_placement put node `name` of type `type` on GPU:0. */
 static bool on_gpu(const char *name, const char *type)

@@ -1,12 +1,15 @@
 /*
  * test_util.h: small helpers shared by tfc's C tests: building common ops through
- * the phased API without repeating attrs, and reading fixture files.
+ * the phased API without repeating attrs, reading fixture files, and catching what
+ * a call writes to stderr.
  */
 #ifndef TFC_TEST_UTIL_H
 #define TFC_TEST_UTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "tfc.h"
@@ -72,6 +75,30 @@ static inline int fixture_exists(const char *rel)
 		return 0;
 	fclose(f);
 	return 1;
+}
+
+/* Runs fn(arg) with stderr going to a temporary file; returns what it wrote (the
+ * first 64 KiB; a static buffer, overwritten by the next call). */
+static inline const char *t_capture_stderr(void (*fn)(void *), void *arg)
+{
+	static char buf[65536];
+	char path[] = "/tmp/tfc-test-stderr-XXXXXX";
+	int fd = mkstemp(path);
+	buf[0] = '\0';
+	if (fd < 0)
+		return buf;
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	return buf;
 }
 
 #endif /* TFC_TEST_UTIL_H */
